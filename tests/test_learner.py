@@ -14,6 +14,14 @@ from digitlib.learner import (Learner, Callback, Recorder, ProgressCallback, Div
 pytestmark = pytest.mark.shared_cache  # read the embedded digits from the user cache instead of rebuilding them
 
 
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    "These models are tiny: one PyTorch thread is faster, and keeps timings steady when other tests run alongside."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope='module')
 def data():
     d = load_mnist_sample(verbose=False)
@@ -151,6 +159,14 @@ def test_event_order_and_per_fit_callbacks(data):
     n_tr, n_va = len(learn.dls.train), len(learn.dls.valid)
     assert log.log.count('after_loss') == 2*(n_tr + n_va) and log.log.count('before_epoch') == 2
     assert log.log[-3:] == ['after_validate', 'after_epoch', 'after_fit']
+
+
+def test_metrics_list_and_plain_float_metric(data):
+    frac_3 = lambda preds, yb: float((preds > 0).float().mean())  # a metric returning a Python float
+    learn = Learner(make_dls(data, n=600), nn.Linear(784, 1), metrics=[batch_accuracy, frac_3], cbs=[])
+    learn.fit(1, 0.1)
+    assert learn.recorder.metric_names == ['train_loss', 'valid_loss', 'batch_accuracy', '<lambda>']
+    assert len(learn.recorder.values[0]) == 5 and len(learn.validate()) == 3
 
 
 def test_cancel_fit_and_remove_cb(data):
