@@ -11,7 +11,7 @@ from .optimizer import BasicOptim, check_lr, check_epochs
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['collapse_linear', 'simple_net', 'binary_dls', 'fit_binary', 'resnet18_learner', 'train_resnet18']
+__all__ = ['collapse_linear', 'simple_net', 'binary_dls', 'fit_binary', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
 
 # %% ../notebooks/08_nonlinearity.ipynb #306a2916
 def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
@@ -79,6 +79,10 @@ def _fastai_dls(digits, n_train:int, bs:int, seed:int):
     return FastaiDataLoaders(TfmdDL(items(digits.train, n_train), bs=bs, shuffle=True, drop_last=True),
                              TfmdDL(items(digits.valid), bs=512), device=default_device())
 
+def resnet18_n_train(digits) -> int:
+    "How many training images resnet18 gets by default: all the 3s and 7s on a GPU, 1000 on a CPU."
+    return sum(len(digits.train[k]) for k in (3, 7)) if torch.cuda.is_available() else 1000
+
 def resnet18_learner(digits, # `Digits` with 3s and 7s
                      n_train:int=None, # Training images to use; None: all of them on a GPU, 1000 on a CPU
                      bs:int=None, # Batch size; None: 64 (the book's) for 4000+ images, else 16
@@ -90,7 +94,7 @@ def resnet18_learner(digits, # `Digits` with 3s and 7s
         warnings.simplefilter('ignore', FutureWarning)  # fastai 2.8 still calls torch.jit
         from fastai.vision.all import vision_learner, resnet18, accuracy
     n_all = sum(len(digits.train[k]) for k in (3, 7))
-    n_train = (n_all if torch.cuda.is_available() else 1000) if n_train is None else n_train
+    n_train = resnet18_n_train(digits) if n_train is None else n_train
     if isinstance(n_train, bool) or not isinstance(n_train, numbers.Integral) or n_train < 32:
         raise ValueError(f"resnet18_learner: `n_train` must be an integer >= 32, got {n_train!r}")
     bs = (64 if n_train >= 4000 else 16) if bs is None else bs
