@@ -36,8 +36,9 @@ check-sync: venv
 	$(BIN)/python tools/check_sync.py
 
 # Every notebook, run top to bottom; --timing prints each notebook's time, slowest first.
+# Two notebooks run at once on two cores; one PyTorch thread each keeps them from thrashing.
 nbtest: venv
-	$(BIN)/nbdev-test --timing --n_workers 2
+	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --timing --n-workers 2
 
 # Library tests, property tests and the site-structure checks (which need no Quarto).
 pytest: venv
