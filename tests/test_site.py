@@ -165,6 +165,44 @@ def test_images_have_alt_text(page):
     assert not bad, f"images without alt text: {bad}"
 
 
+def cell_options(cell) -> dict:
+    "The `#| key: value` options at the top of a code cell, read as YAML the way Quarto reads them."
+    opts = {}
+    for line in _src(cell).splitlines():
+        if not line.startswith('#|'): break          # Quarto only reads the leading `#|` lines
+        try: o = yaml.safe_load(line[2:])
+        except yaml.YAMLError: continue
+        if isinstance(o, dict): opts.update(o)       # bare nbdev directives (`#| export`) are not options
+    return opts
+
+def figures_without_alt(nb:dict) -> list:
+    "Code cells whose saved outputs include an image but that have no non-empty `#| fig-alt:` option."
+    def ok(alt): return all(str(a or '').strip() for a in alt) if isinstance(alt, list) else bool(str(alt or '').strip())
+    return [f"cell {i} (id {c.get('id')})" for i, c in enumerate(nb['cells']) if c['cell_type'] == 'code'
+            and any(k.startswith('image/') for o in c.get('outputs', []) for k in o.get('data', {}))
+            and not ok(cell_options(c).get('fig-alt'))]
+
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=ids(NOTEBOOKS))
+def test_figures_have_alt_text(nb):
+    "Every code cell that draws a figure says what it shows in a `#| fig-alt: \"...\"` option (Quarto's alt text)."
+    bad = figures_without_alt(_nb(nb))
+    assert not bad, f"figures without `#| fig-alt:` alt text: {bad}"
+
+
+def test_figure_alt_check():
+    "The check above catches a missing, empty or misplaced fig-alt, and accepts one among other options."
+    img = [{'output_type': 'display_data', 'metadata': {}, 'data': {'image/png': 'iVBORw0KGgo=', 'text/plain': ['<Figure>']}}]
+    cell = lambda src, outs=img: {'cell_type': 'code', 'id': src[:8], 'metadata': {}, 'outputs': outs, 'source': src}
+    good = ['#| code-fold: true\n#| fig-alt: "A line: it rises."\nplt.plot([1, 2]);', '#| export\n#| fig-alt: "x"\nplot()',
+            '#| fig-alt: ["first", "second"]\nplot(); plot()']
+    bad = ['plt.plot([1, 2]);', '#| fig-alt: ""\nplot()', '#| fig-alt:\nplot()', 'plot()\n#| fig-alt: "too late"',
+           '#| fig-alt: ["first", ""]\nplot(); plot()']
+    assert figures_without_alt({'cells': [cell(s) for s in good]}) == []
+    assert len(figures_without_alt({'cells': [cell(s) for s in bad]})) == len(bad)
+    assert figures_without_alt({'cells': [cell('plot()', [])]}) == []  # no image output, nothing to describe
+
+
 @pytest.mark.parametrize('page', PAGES, ids=ids(PAGES))
 def test_front_matter(page):
     "Every page has a title and a description; images named in front matter exist."
