@@ -138,3 +138,39 @@ def test_set_seed_repeats():
     set_seed(3); a = torch.randn(4)
     set_seed(3); assert torch.equal(torch.randn(4), a)
     with pytest.raises(TypeError, match='seed'): set_seed(1.5)
+
+def test_auto_uses_fastai_data_already_on_disk(tmp_path, monkeypatch, capsys):
+    "A MNIST_SAMPLE that fastai downloaded earlier is used without probing the network or importing fastai."
+    import digitlib.data as dd
+    write_folder(tmp_path/'fastai'/'data'/'mnist_sample', {'train': {3: 2, 7: 2}, 'valid': {3: 1, 7: 1}})
+    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'fastai'))
+    monkeypatch.setattr(dd, '_online', lambda timeout=3.0: pytest.fail('probed the network although the data is on disk'))
+    d = load_mnist_sample('auto')
+    assert "fastai's MNIST_SAMPLE" in d.source and len(d.train[3]) == 2
+    assert capsys.readouterr().out.count('\n') == 1
+
+def test_auto_downloads_with_untar_data_when_online(tmp_path, monkeypatch):
+    "Online and nothing on disk: fastai's untar_data(URLs.MNIST) is called, and its training/testing folders are read."
+    import digitlib.data as dd, fastai.data.external as fe
+    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'empty-home'))
+    monkeypatch.setattr(dd, '_online', lambda timeout=3.0: True)
+    got = write_folder(tmp_path/'dl'/'mnist_png', {'training': {k: 1 for k in range(10)}, 'testing': {k: 1 for k in range(10)}})
+    calls = []
+    monkeypatch.setattr(fe, 'untar_data', lambda url: calls.append(url) or got)
+    d = load_mnist('auto', verbose=False)
+    assert calls == [fe.URLs.MNIST] and d.labels == list(range(10)) and "fastai's MNIST" in d.source
+
+def test_fastai_source_fails_clearly_when_download_breaks(tmp_path, monkeypatch):
+    import digitlib.data as dd, fastai.data.external as fe
+    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'empty-home'))
+    def broken(url): raise OSError('network unreachable')
+    monkeypatch.setattr(fe, 'untar_data', broken)
+    with pytest.raises(RuntimeError, match="could not download fastai's MNIST_SAMPLE"): load_mnist_sample('fastai', verbose=False)
+
+def test_offline_probe_is_bounded(monkeypatch):
+    "Even if name lookup hangs, the network probe gives up within its timeout."
+    import time, socket, digitlib.data as dd
+    monkeypatch.setattr(socket, 'create_connection', lambda *a, **k: time.sleep(30))
+    t0 = time.perf_counter()
+    assert dd._online(timeout=0.5) is False
+    assert time.perf_counter() - t0 < 5
