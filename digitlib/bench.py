@@ -4,7 +4,7 @@
 from __future__ import annotations
 import argparse, statistics, time
 import torch
-from .data import load_mnist_sample, binary_xy, DataLoaders, set_seed, default_device
+from .data import load_mnist_sample, binary_xy, DataLoaders, set_seed, as_device
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim, check_lr, check_epochs
 from .learner import Learner
@@ -53,7 +53,7 @@ def time_fastai(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from `b
         from fastai.data.load import DataLoader as FastaiDataLoader
         from fastai.learner import Learner as FastaiLearner
         from fastai.optimizer import SGD
-    device = torch.device(device) if device is not None else default_device()
+    device = as_device(device)
     class EpochTimer(FastaiCallback):
         order = 100  # after fastai's Recorder has gathered the epoch's numbers
         def before_fit(self): self.times = []
@@ -86,7 +86,7 @@ def run_benchmark(n_train:int=12000, # Training images
     epochs, lr = check_epochs(epochs, 'epochs'), check_lr(lr)
     check_epochs(bs, 'bs')
     if threads is not None: torch.set_num_threads(check_epochs(threads, 'threads'))
-    device = torch.device(device) if device is not None else default_device()
+    device = as_device(device)
     data = bench_data(n_train)
     res = dict(n_train=len(data[0]), n_valid=len(data[2]), epochs=epochs, bs=bs, lr=lr, device=str(device),
                threads=torch.get_num_threads())
@@ -124,6 +124,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     try: res = run_benchmark(a.n_train, a.epochs, a.bs, a.lr, a.device, threads=a.threads)
     except (TypeError, ValueError) as e: p.error(str(e))
+    except ImportError as e: p.error(f"the comparison needs fastai ({e}); install it with: pip install fastai")
     print(report(res))
     return res
 

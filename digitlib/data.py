@@ -11,7 +11,7 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
-__all__ = ['IMG_SIZE', 'default_device', 'set_seed', 'Digits', 'cache_dir', 'load_digits_folder', 'embedded_mnist',
+__all__ = ['IMG_SIZE', 'default_device', 'as_device', 'set_seed', 'Digits', 'cache_dir', 'load_digits_folder', 'embedded_mnist',
            'load_mnist_sample', 'load_mnist', 'show_digits', 'TensorDataLoader', 'DataLoaders', 'binary_xy',
            'multiclass_xy']
 
@@ -19,6 +19,18 @@ __all__ = ['IMG_SIZE', 'default_device', 'set_seed', 'Digits', 'cache_dir', 'loa
 def default_device() -> torch.device:
     "The GPU when PyTorch can see one (e.g. a Colab GPU runtime), otherwise the CPU."
     return torch.device('cuda') if torch.cuda.is_available() else torch.device('cpu')
+
+# %% ../notebooks/01_data.ipynb #59f3896c
+def as_device(device=None # None for `default_device()`, or 'cpu', 'cuda', 'cuda:0', a `torch.device`
+             ) -> torch.device:
+    "`device` as a `torch.device`, checked: a clear error for a misspelt name or a GPU that isn't there."
+    if device is None: return default_device()
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'cpu', 'cuda' or a torch.device, got {device!r}") from None
+    if d.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asks for a GPU, but PyTorch sees none (torch.cuda.is_available() is False); use 'cpu'")
+    return d
 
 # %% ../notebooks/01_data.ipynb #3601c8ed
 def set_seed(seed:int=42, # Any integer; the same seed gives the same run
@@ -330,7 +342,7 @@ class TensorDataLoader:
                  seed:int=0, # Seed of the shuffling order
                  device=None): # Where batches live; default `default_device()`
         _check_xy(x, y); _check_int('bs', bs)
-        self.device = torch.device(device) if device is not None else default_device()
+        self.device = as_device(device)
         self.x, self.y, self.bs, self.shuffle = x.to(self.device), y.to(self.device), bs, shuffle
         self.gen = torch.Generator().manual_seed(seed)
     def __len__(self): return -(-len(self.x)//self.bs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math, numbers
 
 import torch
-from .data import default_device
+from .data import as_device
 from .sgd import mse, _check_pair, _check_tensor, _check_positive
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
@@ -27,7 +27,7 @@ def init_params(size, # Shape of the parameter tensor, e.g. `(28*28, 1)` for the
                ) -> torch.Tensor:
     "Random normal parameters (seed with `set_seed` first): a leaf tensor that requires grad."
     dims = _check_size(size); _check_positive('init_params', 'std', std)
-    device = torch.device(device) if device is not None else default_device()
+    device = as_device(device)
     return (torch.randn(dims)*std).to(device).requires_grad_()
 
 # %% ../notebooks/05_loss.ipynb #2fe1a0dc

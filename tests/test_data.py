@@ -174,3 +174,18 @@ def test_offline_probe_is_bounded(monkeypatch):
     t0 = time.perf_counter()
     assert dd._online(timeout=0.5) is False
     assert time.perf_counter() - t0 < 5
+
+@pytest.mark.parametrize('bad', ['tpu', 'gpu', 3.5, ''])
+def test_as_device_rejects_unknown_devices(bad):
+    from digitlib.data import as_device
+    with pytest.raises(ValueError, match='device must be'): as_device(bad)
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='needs a machine without a GPU')
+def test_as_device_says_when_there_is_no_gpu():
+    from digitlib.data import as_device
+    with pytest.raises(ValueError, match='PyTorch sees none'): as_device('cuda')
+    with pytest.raises(ValueError, match='PyTorch sees none'): TensorDataLoader(torch.zeros(2, 1), torch.zeros(2), device='cuda')
+
+def test_bench_reports_bad_arguments_in_one_line():
+    r = subprocess.run([sys.executable, '-m', 'digitlib.bench', '--device', 'tpu'], capture_output=True, text=True)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr and "device must be" in r.stderr.strip().splitlines()[-1]
