@@ -376,7 +376,11 @@ def test_quarto_render(proc_dir):
     out = proc_dir/'_site_test'
     r = subprocess.run(['quarto', 'render', '--output-dir', str(out)], cwd=proc_dir/'_proc', capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-4000:]
+    warnings = [l for l in r.stderr.splitlines() if 'WARN' in l]
+    assert not warnings, "Quarto warned while rendering:\n" + "\n".join(warnings)
     index = (out/'index.html').read_text()
+    assert '{{&lt;' not in index and '{{<' not in index, "a shortcode was left unexpanded on the home page"
+    assert f"git+{REPO_URL}" in index, "the pip install line lacks the repository URL"
     assert 'og:image' in index and 'twitter:card' in index
     assert REPO_URL in index, "navbar repository link missing"
     for h in SITE_HREFS:
