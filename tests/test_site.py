@@ -392,3 +392,16 @@ def test_quarto_render(proc_dir):
     q = (out/'chapters/questions.html').read_text()
     assert q.count('callout-tip') >= 37 and 'collapse' in q
     assert (out/'search.json').exists()
+
+
+def test_missing_quarto_gives_one_clear_message(tmp_path):
+    "`make site` without Quarto, where `pip install quarto-cli` cannot work: a message saying how to install it, no traceback."
+    fake_bin = tmp_path/'bin'; fake_bin.mkdir()
+    (fake_bin/'python').write_text('#!/bin/sh\necho "Traceback (most recent call last): pip failed" >&2\nexit 1\n')
+    (fake_bin/'python').chmod(0o755)
+    env = {**os.environ, 'PATH': '/usr/bin:/bin'}  # no quarto here
+    if shutil.which('quarto', path=env['PATH']): pytest.skip('quarto is installed in /usr/bin, so it cannot be missing here')
+    r = subprocess.run(['bash', str(ROOT/'tools/ensure_quarto.sh'), str(fake_bin)], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 1
+    assert 'Quarto is needed to render the site' in r.stderr and 'https://quarto.org/docs/get-started/' in r.stderr
+    assert 'Traceback' not in r.stderr + r.stdout
