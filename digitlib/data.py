@@ -309,8 +309,8 @@ def show_digits(images, # A (N, 28, 28) tensor or array, or a list of 28x28 imag
                 title:str=None): # Optional title above the grid
     "Plot digit images in a grid, black ink on white like the paper they were written on."
     import matplotlib.pyplot as plt
-    images = [torch.as_tensor(i).detach().cpu().float().reshape(-1, IMG_SIZE) if torch.as_tensor(i).numel() == IMG_SIZE*IMG_SIZE
-              else torch.as_tensor(i).detach().cpu().float() for i in images]
+    images = [torch.as_tensor(i).detach().cpu().float() for i in images]
+    images = [i.reshape(IMG_SIZE, IMG_SIZE) if i.numel() == IMG_SIZE*IMG_SIZE else i for i in images]  # flattened rows too
     if not images: raise ValueError("show_digits: `images` is empty")
     ncols = min(ncols, len(images)); nrows = -(-len(images)//ncols)
     fig, axs = plt.subplots(nrows, ncols, figsize=(ncols*size, nrows*size*(1.25 if labels is not None else 1)), squeeze=False)
