@@ -12,8 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['IMG_SIZE', 'default_device', 'as_device', 'set_seed', 'Digits', 'cache_dir', 'load_digits_folder', 'embedded_mnist',
-           'load_mnist_sample', 'load_mnist', 'show_digits', 'TensorDataLoader', 'DataLoaders', 'binary_xy',
-           'multiclass_xy']
+           'load_mnist_sample', 'load_mnist', 'show_digits', 'binary_xy', 'multiclass_xy']
 
 # %% ../notebooks/01_data.ipynb #f19de912
 def default_device() -> torch.device:
@@ -322,52 +321,6 @@ def show_digits(images, # A (N, 28, 28) tensor or array, or a list of 28x28 imag
     if title: fig.suptitle(title)
     plt.tight_layout()
     return fig
-
-# %% ../notebooks/01_data.ipynb #fe9a3d27
-def _check_xy(x, y, name='x'):
-    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError(f"{name} and its labels must be torch tensors, got {type(x).__name__} and {type(y).__name__}")
-    if x.ndim == 0 or len(x) == 0: raise ValueError(f"{name} is empty: got shape {tuple(x.shape)}, expected at least one item")
-    if len(x) != len(y): raise ValueError(f"{name} has {len(x)} items but its labels have {len(y)}; they must match")
-
-def _check_int(name, v, lo=1):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)): raise TypeError(f"{name} must be an integer, got {v!r}")
-    if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
-
-class TensorDataLoader:
-    "Mini-batches `(x[idx], y[idx])` drawn by index from tensors kept on `device`; shuffled with a seeded generator."
-    def __init__(self, x, y, # Inputs and targets, one row per item
-                 bs:int=256, # Batch size
-                 shuffle:bool=False, # Draw a new random order each epoch
-                 seed:int=0, # Seed of the shuffling order
-                 device=None): # Where batches live; default `default_device()`
-        _check_xy(x, y); _check_int('bs', bs)
-        self.device = as_device(device)
-        self.x, self.y, self.bs, self.shuffle = x.to(self.device), y.to(self.device), bs, shuffle
-        self.gen = torch.Generator().manual_seed(seed)
-    def __len__(self): return -(-len(self.x)//self.bs)
-    def __iter__(self):
-        n = len(self.x)
-        if not self.shuffle:
-            for i in range(0, n, self.bs): yield self.x[i:i+self.bs], self.y[i:i+self.bs]
-            return
-        idx = torch.randperm(n, generator=self.gen).to(self.device)
-        for i in range(0, n, self.bs):
-            b = idx[i:i+self.bs]
-            yield self.x.index_select(0, b), self.y.index_select(0, b)  # several times faster than x[b] on the CPU
-
-# %% ../notebooks/01_data.ipynb #bb2e7932
-class DataLoaders:
-    "A training and a validation loader, as fastai pairs them."
-    def __init__(self, train, valid): self.train, self.valid = train, valid
-    @property
-    def device(self): return self.train.device
-    @classmethod
-    def from_tensors(cls, train_x, train_y, valid_x, valid_y, bs:int=256, seed:int=0, device=None):
-        "Shuffled training batches and ordered validation batches of size `bs`, on `device`."
-        return cls(TensorDataLoader(train_x, train_y, bs, shuffle=True, seed=seed, device=device),
-                   TensorDataLoader(valid_x, valid_y, bs, shuffle=False, device=device))
-    def __repr__(self): return f"DataLoaders(train: {len(self.train.x)} items, valid: {len(self.valid.x)} items, bs={self.train.bs}, device={self.device})"
 
 # %% ../notebooks/01_data.ipynb #560b5eed
 def binary_xy(split:dict, # One split of `Digits`, e.g. `digits.train`

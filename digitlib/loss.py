@@ -7,11 +7,13 @@ import math, numbers
 import torch
 from .data import as_device
 from .sgd import mse, _check_pair, _check_tensor, _check_positive
+from ._checks import positive_int
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
 
 # %% auto #0
-__all__ = ['init_params', 'linear1', 'sigmoid', 'mnist_loss', 'rmse', 'l1', 'batch_accuracy', 'mse']
+__all__ = ['init_params', 'linear1', 'sigmoid', 'mnist_loss', 'rmse', 'l1', 'batch_accuracy', 'TensorDataLoader', 'DataLoaders',
+           'mse']
 
 # %% ../notebooks/05_loss.ipynb #3305c59e
 def _check_size(size):
@@ -80,3 +82,40 @@ def batch_accuracy(preds:torch.Tensor, # Raw scores of a 1-output model (before 
     "Fraction of `preds` on the right side: `sigmoid(preds) > 0.5` matches `yb == 1`. A 0-d float tensor."
     _check_pair('batch_accuracy', preds, yb)
     return ((sigmoid(preds) > 0.5) == (yb == 1)).float().mean()
+
+# %% ../notebooks/05_loss.ipynb #fe9a3d27
+class TensorDataLoader:
+    "Mini-batches `(x[idx], y[idx])` drawn by index from tensors kept on `device`; shuffled with a seeded generator."
+    def __init__(self, x, y, # Inputs and targets, one row per item
+                 bs:int=256, # Batch size
+                 shuffle:bool=False, # Draw a new random order each epoch
+                 seed:int=0, # Seed of the shuffling order
+                 device=None): # Where batches live; default `default_device()`
+        positive_int('TensorDataLoader', 'bs', bs)
+        if len(x) != len(y): raise ValueError(f"TensorDataLoader: `x` has {len(x)} items but `y` has {len(y)}; they must match")
+        self.device = as_device(device)
+        self.x, self.y, self.bs, self.shuffle = x.to(self.device), y.to(self.device), bs, shuffle
+        self.gen = torch.Generator().manual_seed(seed)
+    def __len__(self): return -(-len(self.x)//self.bs)
+    def __iter__(self):
+        n = len(self.x)
+        if not self.shuffle:
+            for i in range(0, n, self.bs): yield self.x[i:i+self.bs], self.y[i:i+self.bs]
+            return
+        idx = torch.randperm(n, generator=self.gen).to(self.device)
+        for i in range(0, n, self.bs):
+            b = idx[i:i+self.bs]
+            yield self.x.index_select(0, b), self.y.index_select(0, b)  # several times faster than x[b] on the CPU
+
+# %% ../notebooks/05_loss.ipynb #bb2e7932
+class DataLoaders:
+    "A training and a validation loader, as fastai pairs them."
+    def __init__(self, train, valid): self.train, self.valid = train, valid
+    @property
+    def device(self): return self.train.device
+    @classmethod
+    def from_tensors(cls, train_x, train_y, valid_x, valid_y, bs:int=256, seed:int=0, device=None):
+        "Shuffled training batches and ordered validation batches of size `bs`, on `device`."
+        return cls(TensorDataLoader(train_x, train_y, bs, shuffle=True, seed=seed, device=device),
+                   TensorDataLoader(valid_x, valid_y, bs, shuffle=False, device=device))
+    def __repr__(self): return f"DataLoaders(train: {len(self.train.x)} items, valid: {len(self.valid.x)} items, bs={self.train.bs}, device={self.device})"

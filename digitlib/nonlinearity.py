@@ -5,7 +5,8 @@ from __future__ import annotations
 import numbers
 import torch
 from torch import nn
-from .data import DataLoaders, binary_xy, default_device, set_seed
+from .data import binary_xy, default_device, set_seed
+from .loss import DataLoaders
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim, check_lr, check_epochs
 from .learner import Learner

@@ -5,7 +5,8 @@ import pytest
 import torch
 from torch import nn
 
-from digitlib.data import load_mnist_sample, binary_xy, DataLoaders, TensorDataLoader, set_seed
+from digitlib.data import load_mnist_sample, binary_xy, set_seed
+from digitlib.loss import DataLoaders, TensorDataLoader
 from digitlib.loss import mnist_loss, batch_accuracy, mse
 from digitlib.optimizer import BasicOptim, calc_grad, train_epoch, validate_epoch, train_model, check_lr, check_epochs
 from digitlib.learner import (Learner, Callback, Recorder, ProgressCallback, DivergenceCheck, TrainingDiverged,
