@@ -5,7 +5,7 @@ from __future__ import annotations
 import math, numbers
 
 import torch
-from .data import _check_int
+from ._checks import positive_int
 
 # %% auto #0
 __all__ = ['numerical_grad', 'sgd_step', 'quadratic', 'mse', 'apply_step', 'sgd_fit', 'gd_path']
@@ -110,7 +110,7 @@ def sgd_fit(params:torch.Tensor, # Leaf tensor requiring grad; updated in place
             loss_func=mse # `loss_func(preds, y)` -> a single number
            ) -> tuple:
     "Repeat `apply_step`; returns `(losses, history)`: the loss at, and a copy of, the parameters before each step and after the last."
-    _check_params('sgd_fit', params); _check_positive('sgd_fit', 'lr', lr); _check_int('steps', steps)
+    _check_params('sgd_fit', params); _check_positive('sgd_fit', 'lr', lr); positive_int('sgd_fit', 'steps', steps)
     losses, history = [], [params.detach().clone()]
     for i in range(steps):
         losses.append(apply_step(params, f, x, y, lr, loss_func))
@@ -127,7 +127,7 @@ def gd_path(f, # Function of one weight tensor returning a single number
             steps:int # Number of steps
            ) -> torch.Tensor:
     "Positions of gradient descent on `f` from `w0`: a tensor of `steps + 1` points."
-    _check_int('steps', steps)
+    positive_int('sgd_fit', 'steps', steps)
     w = torch.as_tensor(w0, dtype=torch.float32).detach().clone().requires_grad_()
     path = [w.detach().clone()]
     for _ in range(steps):
