@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { widgetData, needsFixture, fixture, assertClose } from './helpers.mjs';
-import { gdPath, sgdQuadratic, quadratic, mse, criticalLr, DIVERGED } from '../../assets/widgets/lib/sgd.js';
+import { gdPath, sgdQuadratic, quadratic, mse, criticalLr, bestFit, DIVERGED } from '../../assets/widgets/lib/sgd.js';
 
 const q = widgetData('quadratic.json');
 
@@ -38,4 +38,11 @@ test('too large a learning rate diverges, just below the critical one converges'
   assert.ok(!(above.losses.at(-1) < DIVERGED));
   assert.ok(Math.abs(gdPath(-4, 1.05, 8).at(-1)) > 4);          // w**2: lr above 1 flies off
   assert.ok(Math.abs(gdPath(-4, 0.3, 8).at(-1) - -4 * 0.4 ** 8) < 1e-12);
+});
+
+test("the best possible fit is notebook 4's least squares: MSE about 7.3", () => {
+  const best = bestFit(q.time, q.speed);
+  assert.ok(Math.abs(best.loss - 7.3) < 0.05, `${best.loss}`);
+  const run = sgdQuadratic(q.time, q.speed, q.params, 1e-5, 300);
+  assert.ok(run.losses.at(-1) > 50 * best.loss);             // raw time: SGD stalls far above it
 });

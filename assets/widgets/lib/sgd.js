@@ -74,3 +74,20 @@ export function criticalLr(time) {
   }
   return 2 / lambda;
 }
+
+// The best possible fit (least squares, what notebook 4 gets from torch.linalg.lstsq):
+// {params, loss}, from the normal equations X^T X p = X^T y with X = [t**2, t, 1].
+export function bestFit(time, speed) {
+  const X = time.map(t => [t * t, t, 1]);
+  const A = [0, 1, 2].map(i => [0, 1, 2].map(j => X.reduce((s, r) => s + r[i] * r[j], 0)));
+  const b = [0, 1, 2].map(i => X.reduce((s, r, k) => s + r[i] * speed[k], 0));
+  for (let c = 0; c < 3; c++)                          // Gaussian elimination (A is well conditioned enough in float64)
+    for (let r = c + 1; r < 3; r++) {
+      const f = A[r][c] / A[c][c];
+      for (let k = c; k < 3; k++) A[r][k] -= f * A[c][k];
+      b[r] -= f * b[c];
+    }
+  const p = [0, 0, 0];
+  for (let r = 2; r >= 0; r--) p[r] = (b[r] - A[r].slice(r + 1).reduce((s, a, k) => s + a * p[r + 1 + k], 0)) / A[r][r];
+  return { params: p, loss: mse(quadratic(time, p), speed) };
+}
