@@ -8,7 +8,7 @@ import functools, inspect, math, numbers
 import torch
 
 # %% auto #0
-__all__ = ['positive_int', 'positive', 'float_tensor', 'images', 'optional', 'same_shape', 'checks']
+__all__ = ['positive_int', 'positive', 'float_tensor', 'images', 'image_stack', 'optional', 'same_shape', 'checks']
 
 # %% ../notebooks/A2_checks.ipynb #b64eec58
 def positive_int(fn:str, name:str, v):
@@ -32,8 +32,13 @@ def images(fn:str, name:str, x):
     "Rule: a float tensor whose last two dimensions are 28x28 (one image or a stack)."
     float_tensor(fn, name, x)
     if x.ndim < 2 or tuple(x.shape[-2:]) != (28, 28):
-        hint = "; flattened images need .view(-1, 28, 28)" if x.shape[-1] == 28*28 else ""
+        hint = "; flattened images need .view(-1, 28, 28)" if x.ndim >= 1 and x.shape[-1] == 28*28 else ""
         raise ValueError(f"{fn}: `{name}` must have shape (..., 28, 28), got {tuple(x.shape)}{hint}")
+
+def image_stack(fn:str, name:str, x):
+    "Rule: a float stack of 28x28 images, shape (N, 28, 28)."
+    images(fn, name, x)
+    if x.ndim != 3: raise ValueError(f"{fn}: `{name}` must be a stack of images, shape (N, 28, 28), got {tuple(x.shape)}")
 
 def optional(rule):
     "Rule that lets `None` through and applies `rule` to anything else."
