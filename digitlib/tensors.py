@@ -4,13 +4,13 @@
 """Pixel similarity: the ideal 3 and 7, distances between images, and a classifier that learns nothing."""
 from __future__ import annotations
 import torch
-from ._checks import checks, images
+from ._checks import checks, images, image_stack
 
 # %% auto #0
 __all__ = ['mean_digit', 'mnist_distance', 'rmse_distance', 'is_3', 'pixel_similarity_accuracy']
 
 # %% ../notebooks/02_tensors.ipynb #b2c31f68
-@checks(imgs=images)
+@checks(imgs=image_stack)
 def mean_digit(imgs:torch.Tensor, # A stack of images of one digit, shape (N, 28, 28), floats in [0, 1]
               ) -> torch.Tensor: # The ideal digit, shape (28, 28)
     "The 'ideal' digit: the average of a stack of images, pixel by pixel."

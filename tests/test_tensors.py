@@ -116,7 +116,6 @@ def test_batches_that_do_not_broadcast(n, m):
         mnist_distance(torch.zeros(n, 28, 28), torch.zeros(m, 28, 28))
 
 
-@pytest.mark.xfail(reason="digitlib._checks.images reads x.shape[-1] of a 0-d tensor (IndexError); fix belongs in A2_checks", strict=False)
 def test_scalar_is_refused_clearly():
     with pytest.raises(ValueError, match=re.escape('mnist_distance: `b` must have shape (..., 28, 28), got ()')):
         mnist_distance(torch.zeros(28, 28), torch.tensor(0.))
@@ -132,10 +131,11 @@ def test_mean_digit_rejects_bad_stacks(bad):
     with pytest.raises((TypeError, ValueError), match='mean_digit: `imgs`'): mean_digit(bad)
 
 
-def test_mean_digit_averages_the_first_axis():
-    "One image (28, 28) is not refused (digitlib._checks has no rule for 'exactly a stack'): it averages its rows."
+def test_mean_digit_wants_a_stack():
+    "One image (28, 28) would silently average its rows into (28,); mean_digit asks for a stack instead."
     x = torch.arange(28*28, dtype=torch.float32).view(28, 28)
-    assert mean_digit(x).shape == (28,) and mean_digit(x[None]).shape == (28, 28)
+    with pytest.raises(ValueError, match=re.escape('mean_digit: `imgs` must be a stack of images, shape (N, 28, 28), got (28, 28)')): mean_digit(x)
+    assert mean_digit(x[None]).shape == (28, 28)
 
 
 @FAST
