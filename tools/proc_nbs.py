@@ -1,25 +1,28 @@
-"""Run nbdev's docs "proc" step (what `nbdev-proc-nbs` does) without ever installing Quarto.
+"""Process the notebooks into `_proc/` for Quarto: nbdev's docs step, built from nbdev's public API.
 
-`nbdev-proc-nbs` calls `nbdev.quarto._pre_docs`, which (1) regenerates `nbdev.yml` from
-pyproject.toml, (2) calls `_ensure_quarto()`, which downloads and installs Quarto with sudo
-when `quarto` is not on PATH, (3) rebuilds `digitlib/_modidx.py`, and (4) processes every
-notebook into `_proc/` (front matter, `#| hide`, show_doc, ...), copying `_quarto.yml` and
-the other site files next to them. This script runs exactly that with `_ensure_quarto`
-replaced by a no-op, so it works offline and in CI containers; render afterwards with
-`cd _proc && quarto render` (or run `nbdev-docs` where Quarto is installed).
+`nbdev-proc-nbs` would also install Quarto (with sudo) when it is not on PATH, and it hands nbdev
+an absolute path, so a checkout inside any dot-folder (`~/.local/src/course`) processes nothing:
+nbdev skips every file with a part starting with '.', and an absolute path's parts include the
+folders above the repository. This script runs the same steps with a path relative to the
+repository root, so only folders inside the repository are ever skipped:
 
-It also writes `repo.yml`, the one piece of site config nbdev does not generate: the navbar's
-repository button, whose href Quarto needs as a literal URL. Like nbdev.yml it is built from
-pyproject.toml's [project.urls] Repository, so the URL is still written by hand only there.
+1. `nbdev.quarto.refresh_quarto_yml()` regenerates `nbdev.yml` from pyproject.toml;
+2. it writes `repo.yml`, the one piece of site config nbdev does not generate: the navbar's
+   repository button, whose href Quarto needs as a literal URL (from [project.urls] Repository);
+3. `nbdev.serve.proc_nbs()` processes every page into `_proc/` (front matter, `#| hide`,
+   show_doc, ...) and copies the other site files next to them.
+
+Run `nbdev-export` first (it rebuilds `digitlib/_modidx.py`; `make site` does), then render
+with `cd _proc && quarto render`.
 
 Usage: python tools/proc_nbs.py [--force]     (run from anywhere inside the repository)
        python tools/proc_nbs.py --check       (exit 1 if nbdev.yml/repo.yml are out of date)
 """
 from __future__ import annotations
-import argparse, os, sys
+import argparse, os, shutil, sys
 from pathlib import Path
 
-# Folders that hold no pages; proc_nbs would otherwise copy them into _proc/ (nbs_path is ".").
+# Folders inside the repository that hold no pages (matched against folder names, relative to the root).
 SKIP_FOLDERS = r'(?:^[_.]|^data-cache$|^tests$|^tools$|^digitlib$|^venv$|\.egg-info$)'
 
 REPO_YML = """\
@@ -42,7 +45,7 @@ def repo_yml_text(cfg) -> str:
 
 
 def nbdev_yml_text(cfg) -> str:
-    "The text nbdev's refresh_quarto_yml writes into nbdev.yml for `cfg`."
+    "The text nbdev's refresh_quarto_yml writes into nbdev.yml for `cfg` (read from nbdev's template)."
     from nbdev.quarto import _nbdev_yml
     vals = {k: cfg[k] for k in ['title', 'description', 'branch', 'git_url', 'doc_host', 'doc_baseurl']}
     vals['doc_path'] = cfg.doc_path.name
@@ -55,10 +58,11 @@ def stale_files(cfg) -> list:
     return [p for p, t in want.items() if not p.exists() or p.read_text() != t]
 
 
-def write_repo_yml(cfg):
-    p = cfg.nbs_path/'repo.yml'
-    t = repo_yml_text(cfg)
-    if not p.exists() or p.read_text() != t: p.write_text(t)
+def pages(root:Path) -> list:
+    "The site's pages, relative to `root`: index.qmd and every .qmd/.ipynb under notebooks/ and chapters/."
+    out = [Path('index.qmd')] if (root/'index.qmd').exists() else []
+    return out + sorted(p.relative_to(root) for d in ('notebooks', 'chapters') for ext in ('*.qmd', '*.ipynb')
+                        for p in (root/d).glob(ext) if not p.name.startswith(('.', '_')))
 
 
 def main(argv=None):
@@ -73,13 +77,21 @@ def main(argv=None):
         bad = stale_files(cfg)
         for p in bad: print(f"out of date: {p} (run python tools/proc_nbs.py)")
         return 1 if bad else 0
-    import nbdev.quarto as nq
-    nq._ensure_quarto = lambda: None   # the one change: never download/install Quarto
+    from nbdev.quarto import refresh_quarto_yml
+    from nbdev.serve import proc_nbs
+    root = Path(cfg.config_path)
+    os.chdir(root)                                   # nbdev reads the config (and workers resolve paths) from here
+    refresh_quarto_yml()                             # writes nbdev.yml
+    repo_yml = cfg.nbs_path/'repo.yml'
+    if not repo_yml.exists() or repo_yml.read_text() != repo_yml_text(cfg): repo_yml.write_text(repo_yml_text(cfg))
+    nbs = os.path.relpath(cfg.nbs_path, root)         # relative: nbdev then only sees folders inside the repository
     kw = {} if a.n_workers is None else {'n_workers': a.n_workers}
-    cache, cfg, path = nq._pre_docs(force=a.force, skip_folder_re=SKIP_FOLDERS, **kw)  # writes nbdev.yml
-    write_repo_yml(cfg)
-    import shutil
-    shutil.copy2(cfg.nbs_path/'repo.yml', cache/'repo.yml')  # proc_nbs copied the others already
+    cache = proc_nbs(nbs, force=a.force, skip_folder_re=SKIP_FOLDERS, **kw)
+    shutil.copy2(repo_yml, cache/'repo.yml')          # proc_nbs copied the other config files already
+    missing = [str(p) for p in pages(cfg.nbs_path) if not (cache/p).exists()]
+    if missing:
+        print(f"nbdev did not process these pages into {cache}: {', '.join(missing)}", file=sys.stderr)
+        return 1
     print(f"processed notebooks into {cache}")
     return 0
 
