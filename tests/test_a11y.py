@@ -183,6 +183,12 @@ def test_mock_page_keyboard_fixes(tmp_path):
         assert d.find_element(By.CSS_SELECTOR, '.aa-Autocomplete').get_attribute('aria-label')
         alts = [i.get_attribute('alt') for i in d.find_elements(By.CSS_SELECTOR, '.quarto-listing img')]
         assert alts == ['', '', '']
+        # Closing the search overlay (what Esc does) gives focus back to the search button, not <body>.
+        d.execute_script("""const o = document.createElement('div'); o.className = 'aa-DetachedOverlay';
+            o.innerHTML = '<input class="aa-Input">'; document.body.append(o); o.querySelector('input').focus();""")
+        d.execute_script("document.querySelector('.aa-DetachedOverlay').remove();")
+        d.execute_async_script("setTimeout(arguments[arguments.length - 1], 100)")
+        assert 'aa-DetachedSearchButton' in d.switch_to.active_element.get_attribute('class')
         d.set_window_size(375, 800)
         assert d.execute_script("return document.documentElement.scrollWidth") <= 375
     finally:
