@@ -423,7 +423,7 @@ def test_thumbnail():
 
 
 # ---------------------------------------------------------------- Colab
-_COLAB_RE = re.compile(r'https://colab\.research\.google\.com/github/([^/\s)]+/[^/\s)]+)/blob/([^/\s)]+)/([^\s)#?]+)')
+_COLAB_RE = re.compile(r'https://colab\.research\.google\.com/github/([^/\s)"]+/[^/\s)"]+)/blob/([^/\s)"]+)/([^\s)#?"]+)')
 
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_colab_badges_point_at_this_notebook(nb):
