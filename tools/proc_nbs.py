@@ -45,11 +45,18 @@ def repo_yml_text(cfg) -> str:
 
 
 def nbdev_yml_text(cfg) -> str:
-    "The text nbdev's refresh_quarto_yml writes into nbdev.yml for `cfg` (read from nbdev's template)."
-    from nbdev.quarto import _nbdev_yml
-    vals = {k: cfg[k] for k in ['title', 'description', 'branch', 'git_url', 'doc_host', 'doc_baseurl']}
-    vals['doc_path'] = cfg.doc_path.name
-    return _nbdev_yml.format(**vals)
+    "The text nbdev's refresh_quarto_yml writes into nbdev.yml for `cfg`: it is run on a copy of pyproject.toml."
+    import tempfile
+    from nbdev.quarto import refresh_quarto_yml
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy2(cfg.config_file, tmp)
+        nbs = Path(tmp)/os.path.relpath(cfg.nbs_path, cfg.config_path)
+        nbs.mkdir(parents=True, exist_ok=True)
+        try:
+            os.chdir(tmp); refresh_quarto_yml()
+            return (nbs/'nbdev.yml').read_text()
+        finally: os.chdir(here)
 
 
 def stale_files(cfg) -> list:
