@@ -240,7 +240,8 @@ def _draw(d, canvas, points, kind='mouse'):
     from selenium.webdriver.common.actions.pointer_input import PointerInput
     from selenium.webdriver.common.actions import interaction
     kinds = {'mouse': interaction.POINTER_MOUSE, 'pen': interaction.POINTER_PEN, 'touch': interaction.POINTER_TOUCH}
-    r = d.execute_script('const r = arguments[0].getBoundingClientRect(); return [r.left, r.top, r.width, r.height];', canvas)
+    r = d.execute_script('arguments[0].scrollIntoView({block: "center"}); const r = arguments[0].getBoundingClientRect();'
+                         'return [r.left, r.top, r.width, r.height];', canvas)
     pts = [(r[0] + x*r[2], r[1] + y*r[3]) for x, y in points]
     dense = [pts[0]] + [(a[0] + (b[0]-a[0])*t/6, a[1] + (b[1]-a[1])*t/6) for a, b in zip(pts, pts[1:]) for t in range(1, 7)]
     ab = ActionBuilder(d, mouse=PointerInput(kinds[kind], kind))

@@ -88,7 +88,7 @@ async function mount(root) {
     for (let i = 0; i < shown; i += every) left.line(ts, quadratic(ts, run.params[i]), { color: '#b3261e', width: 1, alpha: 0.2 + 0.5 * i / Math.max(1, shown) });
     left.line(ts, quadratic(ts, p), { color: '#b3261e', width: 2.5 });
     left.dots(q.time, q.speed, { color: '#0b5cad', r: 3.5 });
-    left.legend([['measured', '#0b5cad'], [`step ${shown}`, '#b3261e']]);
+    left.legend([['measured', '#0b5cad'], [`after step ${shown}`, '#b3261e'], ['earlier steps', '#e3a19c']], 'bottom-left');
     drawLoss(run.losses, 'MSE before each step', best.loss);
     const last = run.losses.at(-1);
     const text = run.divergedAt !== null

@@ -13,7 +13,7 @@ export function niceTicks(lo, hi, n = 5) {
 
 const tickText = v => {
   const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(0).replace('e+', 'e');
+  if (a !== 0 && (a >= 1e4 || a < 1e-3)) return v.toExponential(0).replace('e+', 'e');
   return String(Number(v.toPrecision(4)));
 };
 
@@ -100,13 +100,14 @@ export class Plot {
       });
     });
   }
-  // A legend of [text, color, dashed] entries in the top-right corner.
-  legend(entries) {
+  // A legend of [text, color, dashed] entries in a corner: 'top-right' or 'bottom-left'.
+  legend(entries, corner = 'top-right') {
     const { ctx } = this;
     ctx.font = '12px system-ui, sans-serif'; ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
-    const w = Math.max(...entries.map(([t]) => ctx.measureText(t).width)) + 34;
-    const x0 = this.width - this.m.right - w - 4, y0 = this.m.top + 4;
-    ctx.fillStyle = 'rgba(255,255,255,0.88)'; ctx.fillRect(x0, y0, w, entries.length * 17 + 6);
+    const w = Math.max(...entries.map(([t]) => ctx.measureText(t).width)) + 34, h = entries.length * 17 + 6;
+    const x0 = corner === 'top-right' ? this.width - this.m.right - w - 4 : this.m.left + 4;
+    const y0 = corner === 'top-right' ? this.m.top + 4 : this.height - this.m.bottom - h - 4;
+    ctx.fillStyle = 'rgba(255,255,255,0.88)'; ctx.fillRect(x0, y0, w, h);
     entries.forEach(([t, color, dashed], i) => {
       const y = y0 + 12 + 17 * i;
       ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.setLineDash(dashed ? [4, 3] : []);
