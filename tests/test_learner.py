@@ -1,4 +1,4 @@
-"Tests for digitlib.learner (training, callbacks, recorder, progress bar, divergence, checks) and digitlib.bench's command line."
+"Tests for digitlib.learner: training, callbacks, recorder, progress bar, divergence, checks."
 import math, re, subprocess, sys
 
 import pytest
@@ -227,16 +227,3 @@ def test_learner_does_not_import_fastai():
     code = ("import sys, digitlib.optimizer, digitlib.learner; "
             "assert not any(m == 'fastai' or m.startswith('fastai.') for m in sys.modules), 'fastai imported'")
     subprocess.run([sys.executable, '-c', code], check=True)
-
-
-# -- bench ----------------------------------------------------------------------------------------
-
-def test_bench_command_line(capsys):
-    from digitlib.bench import main
-    res = main(['--n-train', '1000', '--epochs', '2', '--device', 'cpu'])
-    out = capsys.readouterr().out
-    assert re.search(r'^ratio fastai/digitlib: \d+\.\d$', out, re.M), out
-    assert len(res['digitlib']['epoch_times']) == len(res['fastai']['epoch_times']) == 2
-    assert abs(res['digitlib']['accuracy'] - res['fastai']['accuracy']) < 0.02
-    with pytest.raises(SystemExit): main(['--epochs', '0'])
-    assert '`epochs` must be a positive integer, got 0' in capsys.readouterr().err
