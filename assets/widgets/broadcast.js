@@ -2,7 +2,7 @@
 // rule reads them, and the result or the dimension where it fails.
 // Placed by: <div class="widget" data-widget="broadcast"></div>
 //            <script type="module" src="../assets/widgets/broadcast.js"></script>
-import { el, uid, autoMount } from './lib/ui.js';
+import { el, uid, autoMount, onWidth } from './lib/ui.js';
 import { parseShape, broadcastShape, alignShapes, formatShape } from './lib/broadcast.js';
 
 const EXAMPLES = [
@@ -23,6 +23,7 @@ function mount(root) {
   };
   const a = field('First shape', '5, 1, 28, 28'), b = field('Second shape', '4, 28, 28');
   const table = el('table', { class: 'dw-bc-table', 'data-out': 'table' });
+  const wrap = el('div', { class: 'dw-table-wrap', role: 'region', 'aria-label': 'The shapes aligned from the right' }, table);
   const result = el('p', { class: 'dw-status', 'aria-live': 'polite', 'data-out': 'result' });
   const examples = el('div', { class: 'dw-examples' }, el('span', { class: 'dw-help', text: 'Try:' }),
     ...EXAMPLES.map(([x, y, what]) => el('button', { type: 'button', 'aria-label': `(${x}) with (${y}): ${what}`,
@@ -33,7 +34,7 @@ function mount(root) {
     el('p', { class: 'dw-help', text: 'Type two tensor shapes, such as 5, 1, 28, 28. Broadcasting lines them up from the right; in each position the sizes must be equal, or one of them 1 (a missing size counts as 1).' }),
     el('div', { class: 'dw-bc-inputs' }, a.root, b.root), examples,
     el('p', { class: 'dw-help', text: 'Aligned from the right. Orange: a size 1 or a missing size, stretched; red: sizes that clash.' }),
-    el('div', { class: 'dw-table-wrap', tabindex: '0', role: 'region', 'aria-label': 'The shapes aligned from the right' }, table),
+    wrap,
     result);
 
   function update() {
@@ -59,6 +60,7 @@ function mount(root) {
     body.append(el('tr', { class: 'dw-result' }, el('th', { scope: 'row', text: 'result' }),
       ...columns.map(c => el('td', { class: c.clash ? 'dw-clash' : '', text: c.clash ? '?' : String(c.result) }))));
     table.append(body);
+    focusable();
     root.dataset.ok = String(r.ok);
     result.textContent = r.ok
       ? `${formatShape(pa.shape)} with ${formatShape(pb.shape)} broadcasts to ${formatShape(r.shape)}.`
@@ -66,6 +68,9 @@ function mount(root) {
         `${r.sizes[0]} and ${r.sizes[1]}, and neither is 1. PyTorch raises an error.`;
   }
 
+  // When the table scrolls sideways (many dimensions, a narrow screen), the keyboard can reach it.
+  function focusable() { wrap.tabIndex = wrap.scrollWidth > wrap.clientWidth ? 0 : -1; }
+  onWidth(root, focusable);
   a.input.addEventListener('input', update);
   b.input.addEventListener('input', update);
   update();
