@@ -66,8 +66,8 @@ def checks(*pair_rules, **rules):
         @functools.wraps(f)
         def _f(*args, **kwargs):
             bound = sig.bind(*args, **kwargs); bound.apply_defaults()
-            for name, rule in rules.items(): rule(f.__name__, name, bound.arguments[name])
-            for rule in pair_rules: rule(f.__name__, bound.arguments)
+            for name, rule in rules.items(): rule(f.__qualname__, name, bound.arguments[name])
+            for rule in pair_rules: rule(f.__qualname__, bound.arguments)
             return f(*args, **kwargs)
         return _f
     return deco

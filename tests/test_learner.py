@@ -131,7 +131,7 @@ def test_fit_rejects_bad_arguments(data, n_epoch, lr, msg):
     learn = quiet_linear(data)
     before = [p.detach().clone() for p in learn.model.parameters()]
     with pytest.raises(ValueError, match=re.escape(msg)) as e: learn.fit(n_epoch, lr)
-    assert str(e.value).startswith('fit: ')
+    assert str(e.value).startswith('Learner.fit: ')
     assert all(torch.equal(a, b) for a, b in zip(before, learn.model.parameters()))  # nothing was trained
 
 
