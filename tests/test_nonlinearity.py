@@ -1,23 +1,31 @@
-"Tests for digitlib.nonlinearity and digitlib.multiclass: simple_net, collapse_linear, softmax/cross-entropy vs torch."
+"Tests for digitlib.nonlinearity: simple_net, collapse_linear, fit_binary, and the resnet18 helpers' arguments."
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 from hypothesis import given, settings, strategies as st
 
-from digitlib.nonlinearity import simple_net, collapse_linear
-from digitlib.multiclass import softmax, log_softmax, cross_entropy, multi_accuracy, confusion_matrix, most_confused
+from digitlib.data import Digits
+from digitlib.nonlinearity import simple_net, collapse_linear, binary_dls, fit_binary, resnet18_n_train, resnet18_learner, train_resnet18
 
 FAST = settings(max_examples=40, deadline=None)
 seeds = st.integers(0, 2**31 - 1)
 sizes = st.integers(1, 12)
 
 
-def _gen(seed): return torch.Generator().manual_seed(seed)
-
-
 def _close(a, b, tol=1e-5):
     assert a.shape == b.shape and torch.allclose(a, b, rtol=tol, atol=tol), (a, b)
+
+
+def tiny_digits(n_train=40, n_valid=10, seed=0):
+    "Random 'digits': 3s bright on the left half, 7s on the right, so that a model can learn them."
+    g = torch.Generator().manual_seed(seed)
+    def make(n, side):
+        x = torch.rand(n, 28, 28, generator=g) * 0.3
+        if side == 'left': x[:, :, :14] += 0.7
+        else: x[:, :, 14:] += 0.7
+        return x.clamp(0, 1)
+    return Digits({3: make(n_train, 'left'), 7: make(n_train, 'right')}, {3: make(n_valid, 'left'), 7: make(n_valid, 'right')}, 'tiny test digits')
 
 
 # -- simple_net ---------------------------------------------------------------------------------
@@ -37,26 +45,26 @@ def test_simple_net_defaults_are_the_books():
     assert sum(p.numel() for p in net.parameters()) == 784*30 + 30 + 30 + 1
 
 
-@pytest.mark.parametrize('kwargs, err, msg', [
-    (dict(n_in=0), ValueError, '`n_in` must be a positive integer, got 0'),
-    (dict(n_hidden=-3), ValueError, '`n_hidden` must be a positive integer, got -3'),
-    (dict(n_out=2.0), TypeError, '`n_out` must be a positive integer'),
-    (dict(n_hidden=True), TypeError, '`n_hidden` must be a positive integer'),
-    (dict(n_in='784'), TypeError, '`n_in` must be a positive integer'),
-])
-def test_simple_net_bad_sizes(kwargs, err, msg):
-    with pytest.raises(err, match=msg.replace('(', r'\(').replace(')', r'\)')):
-        simple_net(**kwargs)
+@FAST
+@given(st.integers(1, 6), st.integers(1, 5), seeds)
+def test_simple_net_is_the_books_raw_tensor_net(n, n_hidden, seed):
+    "nn.Sequential computes exactly xb@w1 + b1, max(0), @w2 + b2 with w = weight.T."
+    torch.manual_seed(seed)
+    net = simple_net(784, n_hidden, 1)
+    xb = torch.rand(n, 784)
+    w1, b1, w2, b2 = net[0].weight.T, net[0].bias, net[2].weight.T, net[2].bias
+    raw = (xb@w1 + b1).max(torch.tensor(0.0))@w2 + b2
+    _close(net(xb), raw, tol=1e-5)
 
 
 # -- collapse_linear ----------------------------------------------------------------------------
 
 @FAST
-@given(sizes, sizes, sizes, st.integers(1, 8), seeds, st.booleans(), st.booleans())
-def test_collapse_linear_equals_the_stack(n_in, n_mid, n_out, n, seed, bias1, bias2):
+@given(sizes, sizes, sizes, st.integers(1, 8), seeds)
+def test_collapse_linear_equals_the_stack(n_in, n_mid, n_out, n, seed):
     torch.manual_seed(seed)
-    first, second = nn.Linear(n_in, n_mid, bias=bias1), nn.Linear(n_mid, n_out, bias=bias2)
-    x = torch.randn(n, n_in, generator=_gen(seed))
+    first, second = nn.Linear(n_in, n_mid), nn.Linear(n_mid, n_out)
+    x = torch.randn(n, n_in)
     one = collapse_linear(first, second)
     assert isinstance(one, nn.Linear) and (one.in_features, one.out_features) == (n_in, n_out)
     _close(one(x), second(first(x)), tol=1e-4)
@@ -69,77 +77,39 @@ def test_collapse_linear_fails_with_a_relu_in_between():
     assert not torch.allclose(collapse_linear(first, second)(x), second(F.relu(first(x))), atol=1e-3)
 
 
-def test_collapse_linear_errors():
-    with pytest.raises(ValueError, match='gives 3 outputs but `second` takes 4'):
+def test_collapse_linear_layers_that_do_not_fit():
+    with pytest.raises(RuntimeError):  # PyTorch's own message: the shapes cannot be multiplied
         collapse_linear(nn.Linear(2, 3), nn.Linear(4, 1))
-    with pytest.raises(TypeError, match='`second` must be an nn.Linear'):
-        collapse_linear(nn.Linear(2, 3), nn.ReLU())
 
 
-# -- softmax and cross-entropy --------------------------------------------------------------------
+# -- training helpers ---------------------------------------------------------------------------
 
-@FAST
-@given(st.integers(1, 16), st.integers(1, 12), seeds, st.floats(0.1, 100.0))
-def test_softmax_matches_torch(n, c, seed, scale):
-    x = torch.randn(n, c, generator=_gen(seed))*scale
-    _close(softmax(x), F.softmax(x, dim=-1))
-    _close(softmax(x, dim=0), F.softmax(x, dim=0))
-    _close(log_softmax(x), F.log_softmax(x, dim=-1), tol=1e-4)
-    _close(softmax(x).sum(-1), torch.ones(n))
-
-
-@FAST
-@given(st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple), seeds)
-def test_softmax_any_rank(shape, seed):
-    x = torch.randn(shape, generator=_gen(seed))*5
-    _close(softmax(x), F.softmax(x, dim=-1))
+def test_binary_dls_and_fit_binary():
+    d = tiny_digits()
+    dls = binary_dls(d, bs=16, device='cpu')
+    xb, yb = next(iter(dls.train))
+    assert xb.shape == (16, 784) and yb.shape == (16, 1) and set(yb.flatten().tolist()) <= {0., 1.}
+    torch.manual_seed(0)
+    learn = fit_binary(simple_net(), d, epochs=3, lr=0.1, bs=16, cbs=[])
+    assert len(learn.recorder.values) == 3
+    assert learn.recorder.values[-1][3] > 0.9  # an easy problem
 
 
-def test_softmax_is_stable_for_huge_scores():
-    x = torch.tensor([[1000., 999., -1000.], [-1e4, -1e4, -1e4]])
-    assert torch.isfinite(softmax(x)).all() and torch.isfinite(log_softmax(x)).all()
-    _close(softmax(x), F.softmax(x, dim=-1))
+def test_fit_binary_bad_arguments():
+    d = tiny_digits()
+    with pytest.raises(ValueError, match='positive integer'): fit_binary(simple_net(), d, epochs=0, lr=0.1, cbs=[])
+    with pytest.raises(ValueError, match='positive finite'): fit_binary(simple_net(), d, epochs=1, lr=-1., cbs=[])
 
 
-@FAST
-@given(st.integers(1, 16), st.integers(1, 12), seeds, st.floats(0.1, 50.0))
-def test_cross_entropy_matches_torch(n, c, seed, scale):
-    g = _gen(seed)
-    preds = torch.randn(n, c, generator=g)*scale
-    targets = torch.randint(0, c, (n,), generator=g)
-    _close(cross_entropy(preds, targets), F.cross_entropy(preds, targets), tol=1e-4)
-    assert cross_entropy(preds, targets).shape == ()
-    _close(multi_accuracy(preds, targets), (preds.argmax(1) == targets).float().mean())
+@pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU default')
+def test_resnet18_n_train_on_cpu():
+    assert resnet18_n_train(tiny_digits(n_train=40)) == 80           # fewer than 1,000 images: all of them
+    assert resnet18_n_train(tiny_digits(n_train=600)) == 1000        # more: a sample of 1,000
 
 
-@FAST
-@given(st.integers(1, 30), st.integers(1, 6), seeds)
-def test_confusion_matrix_counts(n, c, seed):
-    g = _gen(seed)
-    preds, targets = torch.randn(n, c, generator=g), torch.randint(0, c, (n,), generator=g)
-    cm = confusion_matrix(preds, targets)
-    assert cm.shape == (c, c) and cm.sum() == n
-    assert torch.equal(cm.sum(1), targets.bincount(minlength=c))
-    assert cm.diag().sum().item() == (preds.argmax(1) == targets).sum().item()
-    mc = most_confused(cm, k=3)
-    assert all(t != p and cnt > 0 for t, p, cnt in mc) and [x[2] for x in mc] == sorted((x[2] for x in mc), reverse=True)
-
-
-@pytest.mark.parametrize('targets, err, msg', [
-    (torch.tensor([0., 1., 2.]), TypeError, 'integer tensor of class indices'),
-    (torch.tensor([True, False, True]), TypeError, 'integer tensor of class indices'),
-    ([0, 1, 2], TypeError, 'integer tensor of class indices'),
-    (torch.tensor([0, 1]), ValueError, r'must have shape \(3,\)'),
-    (torch.tensor([0, 1, 4]), ValueError, r'class indices in 0..3, got values from 0 to 4'),
-    (torch.tensor([-1, 1, 2]), ValueError, r'class indices in 0..3'),
-])
-def test_cross_entropy_bad_targets(targets, err, msg):
-    with pytest.raises(err, match=msg):
-        cross_entropy(torch.randn(3, 4), targets)
-
-
-def test_bad_preds():
-    with pytest.raises(TypeError, match='must be a float tensor'):
-        softmax(torch.tensor([1, 2]))
-    with pytest.raises(ValueError, match=r'`preds` must have shape \(N, n_classes\)'):
-        cross_entropy(torch.randn(4), torch.tensor([0, 1, 2, 3]))
+def test_resnet18_bad_arguments_fail_before_fastai_is_needed():
+    d = tiny_digits()
+    with pytest.raises(ValueError, match='`n_train` must be a positive integer, got 0'): resnet18_learner(d, n_train=0)
+    with pytest.raises(ValueError, match='`bs` must be a positive integer'): resnet18_learner(d, bs=-1)
+    with pytest.raises(ValueError, match='`epochs` must be a positive integer, got 0'): train_resnet18(d, epochs=0)
+    with pytest.raises(ValueError, match='`lr` must be a positive finite number'): train_resnet18(d, lr=float('nan'))
