@@ -75,7 +75,7 @@ function mount(root) {
     plot.line(XS, ys, { color: '#b3261e', width: 2.5 });
     plot.dots(active.map(u => u.bend), active.map(u => bias + active.reduce((s, v) => s + v.height * relu(u.bend - v.bend), 0)),
       { color: '#b3261e', r: 4 });
-    plot.legend([['target', '#8c959f'], ['sum of ReLUs', '#b3261e'], ['each ReLU', '#57606a', true]]);
+    plot.legend([['target', '#8c959f'], ['sum of ReLUs', '#b3261e'], ['each ReLU', '#57606a', true]], 'bottom-right');
     const text = `Fit error (mean squared error): ${fmt(err, 3)} with ${n} ReLUs.`;
     status.textContent = text;
     root.dataset.error = String(err);

@@ -100,13 +100,13 @@ export class Plot {
       });
     });
   }
-  // A legend of [text, color, dashed] entries in a corner: 'top-right' or 'bottom-left'.
+  // A legend of [text, color, dashed] entries in a corner: 'top-right', 'bottom-left' or 'bottom-right'.
   legend(entries, corner = 'top-right') {
     const { ctx } = this;
     ctx.font = '12px system-ui, sans-serif'; ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
     const w = Math.max(...entries.map(([t]) => ctx.measureText(t).width)) + 34, h = entries.length * 17 + 6;
-    const x0 = corner === 'top-right' ? this.width - this.m.right - w - 4 : this.m.left + 4;
-    const y0 = corner === 'top-right' ? this.m.top + 4 : this.height - this.m.bottom - h - 4;
+    const x0 = corner.endsWith('right') ? this.width - this.m.right - w - 4 : this.m.left + 4;
+    const y0 = corner.startsWith('top') ? this.m.top + 4 : this.height - this.m.bottom - h - 4;
     ctx.fillStyle = 'rgba(255,255,255,0.88)'; ctx.fillRect(x0, y0, w, h);
     entries.forEach(([t, color, dashed], i) => {
       const y = y0 + 12 + 17 * i;
