@@ -110,7 +110,10 @@ const CSS = `
 .dw-slider input[type=range] { width: 100%; min-width: 0; min-height: 32px; margin: 0; accent-color: var(--dw-accent); }
 .dw-value { font-variant-numeric: tabular-nums; text-align: right; }
 .dw fieldset { border: 1px solid var(--dw-line); border-radius: 6px; padding: 0.3rem 0.7rem 0.5rem; margin: 0.5rem 0; min-width: 0; }
-.dw legend { font-weight: 600; padding: 0 0.3rem; font-size: 0.9rem; }
+/* Bootstrap's reboot (Quarto's theme) floats legends across the whole box: put them back on the border */
+.dw legend { float: none; width: auto; margin: 0; font-weight: 600; padding: 0 0.3rem; font-size: 0.9rem; line-height: 1.3; }
+.dw legend + * { clear: none; }
+.dw label { margin-bottom: 0; }
 .dw-radios label { display: inline-flex; align-items: center; gap: 0.35rem; margin: 0.25rem 1rem 0.25rem 0; min-height: 32px; }
 .dw select, .dw input[type=text] { font: inherit; padding: 0.35rem 0.5rem; min-height: 40px; border: 1px solid #8c959f;
   border-radius: 6px; max-width: 100%; color: var(--dw-ink); background: #fff; }
