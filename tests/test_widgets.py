@@ -234,8 +234,8 @@ def _open(d, width=1280):
 def _widget(d, name): return d.find_element('css selector', f'[data-widget="{name}"]')
 def _out(w, key): return w.find_element('css selector', f'[data-out="{key}"]')
 
-def _draw(d, canvas, points, kind='mouse'):
-    "Draw a stroke through `points` (fractions of the canvas, (0, 0) top left) with a mouse, pen or finger."
+def _draw(d, canvas, points, kind='mouse', release=True):
+    "Draw a stroke through `points` (fractions of the canvas, (0, 0) top left) with a mouse, pen or finger; lift it if `release`."
     from selenium.webdriver.common.actions.action_builder import ActionBuilder
     from selenium.webdriver.common.actions.pointer_input import PointerInput
     from selenium.webdriver.common.actions import interaction
@@ -247,8 +247,9 @@ def _draw(d, canvas, points, kind='mouse'):
     ab = ActionBuilder(d, mouse=PointerInput(kinds[kind], kind), duration=10)  # 10 ms per move, not 250
     ab.pointer_action.move_to_location(int(dense[0][0]), int(dense[0][1])).pointer_down()
     for x, y in dense[1:]: ab.pointer_action.move_to_location(int(x), int(y))
-    ab.pointer_action.pointer_up()
+    if release: ab.pointer_action.pointer_up()
     ab.perform()
+    return ab
 
 SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.42, 0.88)]
 THREE = [(0.25, 0.2), (0.45, 0.1), (0.7, 0.17), (0.72, 0.33), (0.45, 0.47), (0.73, 0.6), (0.73, 0.78), (0.5, 0.9), (0.25, 0.82)]
@@ -281,6 +282,20 @@ def test_draw_a_seven_and_a_three(browser, kind):
     ink = d.execute_script('const c = arguments[0].getContext("2d").getImageData(0, 0, 28, 28).data;'
                            'let s = 0; for (let i = 0; i < c.length; i += 4) s += 255 - c[i]; return s / 255;', _out(w, 'seen'))
     assert 20 < ink < 300, ink   # the 28x28 image holds the preprocessed ink
+
+
+@needs_browser
+def test_models_answer_while_the_pen_is_down(browser):
+    d = _open(browser)
+    w = _widget(d, 'draw-digit')
+    w.find_element('xpath', './/button[normalize-space()="Clear"]').click()
+    ab = _draw(d, w.find_element('css selector', 'canvas.dw-pad'), SEVEN[:2], release=False)  # the top bar, still drawing
+    time.sleep(0.2)
+    assert 'P(3) = ' in _out(w, 'linear-text').text and _out(w, 'net-verdict').text in ('3', '7')
+    assert _out(w, 'summary').get_attribute('textContent') == 'Cleared.'  # the spoken summary waits for the pen to lift
+    ab.clear_actions()  # WebDriver "release actions": the pen goes up
+    time.sleep(0.1)
+    assert 'Your drawing: ' in _out(w, 'summary').get_attribute('textContent')
 
 
 @needs_browser
