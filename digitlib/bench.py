@@ -69,6 +69,7 @@ def fastai_learner(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from
                                    fa.data.load.DataLoader(list(zip(vx, vy)), bs=bs), device=as_device(device))
     return fa.learner.Learner(dls, model, opt_func=fa.optimizer.SGD, loss_func=mnist_loss, metrics=batch_accuracy, cbs=cbs)
 
+# %% ../notebooks/11_bench.ipynb #d69fa4c8
 def time_fastai(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from `bench_data`
                 epochs:int=40, # Number of epochs
                 bs:int=256, # Batch size
@@ -114,6 +115,7 @@ def run_benchmark(n_train:int=12000, # Training images
     res['ratio'] = res['fastai']['median'] / res['digitlib']['median']
     return res
 
+# %% ../notebooks/11_bench.ipynb #970bc1c0
 def report(res:dict # What `run_benchmark` returned
           ) -> str:
     "The benchmark's results as text: settings, per-epoch times, accuracies, and `ratio fastai/digitlib: N.N`."

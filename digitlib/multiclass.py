@@ -58,6 +58,7 @@ def confusion_matrix(preds:torch.Tensor, # Raw scores (N, n_classes)
     n = preds.shape[1]
     return torch.bincount(targets.view(len(preds)) * n + preds.argmax(dim=1), minlength=n*n).view(n, n).cpu()
 
+# %% ../notebooks/09_multiclass.ipynb #80431a13
 def most_confused(cm:torch.Tensor, # A confusion matrix from `confusion_matrix`
                   k:int=5 # How many pairs to return
                  ) -> list:

@@ -43,6 +43,7 @@ def binary_dls(digits, # `Digits` with 3s and 7s, e.g. from `load_mnist_sample()
     "`DataLoaders` of flattened images and 0/1 targets (1 for a 3) for the 3-vs-7 problem."
     return DataLoaders.from_tensors(*binary_xy(digits.train), *binary_xy(digits.valid), bs=bs, seed=seed, device=device)
 
+# %% ../notebooks/08_nonlinearity.ipynb #dc7c97f9
 def fit_binary(model:nn.Module, # The model to train, e.g. `simple_net()` or `nn.Linear(784, 1)`
                digits, # `Digits` with 3s and 7s
                epochs:int, # Number of epochs
@@ -76,13 +77,14 @@ def _fastai_vision():
         from fastai.vision.all import vision_learner, resnet18, accuracy
     return vision_learner, resnet18, accuracy
 
-# %% ../notebooks/08_nonlinearity.ipynb #837d8c56
+# %% ../notebooks/08_nonlinearity.ipynb #864c7e14
 def resnet18_n_train(digits # `Digits` with 3s and 7s
                     ) -> int:
     "How many training images resnet18 gets by default: all the 3s and 7s on a GPU, 1,000 of them on a CPU."
     n_all = len(binary_xy(digits.train)[0])
     return n_all if torch.cuda.is_available() else min(1000, n_all)
 
+# %% ../notebooks/08_nonlinearity.ipynb #c786f768
 @checks(n_train=optional(positive_int), bs=optional(positive_int))
 def resnet18_learner(digits, # `Digits` with 3s and 7s
                      n_train:int=None, # Training images to use; None: `resnet18_n_train(digits)`
