@@ -61,7 +61,7 @@ nbtest: venv
 
 # Library tests, property tests and the site-structure checks (which need no Quarto).
 pytest: venv
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -rs tests
 
 # Export, check for Quarto, process the notebooks into _proc/ (nbdev's step, see tools/proc_nbs.py),
 # then render them with Quarto into _site/.
