@@ -14,13 +14,6 @@ from digitlib.data import (Digits, load_mnist_sample, load_mnist, is_mnist_sampl
                            set_seed, default_device, as_device)
 from digitlib.sources import write_digits_folder, shipped_digits
 
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    "No fastai data on disk, no network, no DIGITLIB_DATA."
-    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'no-fastai-home'))
-    monkeypatch.delenv('DIGITLIB_DATA', raising=False)
-    monkeypatch.setattr(ds, '_online', lambda url, timeout=3.0: False)
-
 def test_import_does_not_load_fastai():
     code = "import sys, digitlib.data, digitlib.sources; assert 'fastai' not in sys.modules, 'fastai was imported'"
     subprocess.run([sys.executable, '-c', code], check=True)

@@ -12,26 +12,10 @@ from digitlib.optimizer import BasicOptim
 from digitlib.learner import (Learner, Callback, Recorder, ProgressCallback, DivergenceCheck, TrainingDiverged,
                               CancelFitException)
 
-pytestmark = pytest.mark.shared_cache  # read the embedded digits from the user cache instead of rebuilding them
+pytestmark = [pytest.mark.shared_cache, pytest.mark.usefixtures('one_thread')]  # the user's data cache; one thread
 EVENTS = ('before_fit', 'before_epoch', 'before_batch', 'after_batch', 'after_epoch', 'after_fit')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    "These models are tiny: one PyTorch thread is faster, and keeps timings steady when other tests run alongside."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope='module')
-def digits():
-    return load_mnist_sample(verbose=False)
-
-
-@pytest.fixture(scope='module')
-def data(digits):
-    return (*binary_xy(digits.train), *binary_xy(digits.valid))
 
 
 def make_dls(data, seed=42, bs=256, n=None):

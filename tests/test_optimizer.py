@@ -10,26 +10,10 @@ from digitlib.data import load_mnist_sample, binary_xy, set_seed, is_mnist_sampl
 from digitlib.loss import DataLoaders, TensorDataLoader, init_params, linear1
 from digitlib.optimizer import BasicOptim, calc_grad, train_epoch, validate_epoch, train_model
 
-pytestmark = pytest.mark.shared_cache  # read the embedded digits from the user cache instead of rebuilding them
+pytestmark = [pytest.mark.shared_cache, pytest.mark.usefixtures('one_thread')]  # the user's data cache; one thread
 FAST = settings(max_examples=40, deadline=None)
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    "These models are tiny: one PyTorch thread is faster, and keeps timings steady when other tests run alongside."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-@pytest.fixture(scope='module')
-def digits():
-    return load_mnist_sample(verbose=False)
-
-
-@pytest.fixture(scope='module')
-def data(digits):
-    return (*binary_xy(digits.train), *binary_xy(digits.valid))
 
 
 def make_dls(data, seed=42, bs=256):

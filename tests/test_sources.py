@@ -28,13 +28,6 @@ def write_folder(root, spec, size=(28, 28), mode='L', seed=0):
             for i in range(n): Image.new(mode, size, color=int(g.integers(0, 256)) if mode == 'L' else None).save(d/f'{i}.png')
     return Path(root)
 
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    "No fastai data on disk and no network."
-    monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'no-fastai-home'))
-    monkeypatch.delenv('DIGITLIB_DATA', raising=False)
-    monkeypatch.setattr(ds, '_online', lambda url, timeout=3.0: False)
-
 # ------------------------------------------------------------------ the shipped digits
 def test_shipped_sample_is_mnist_sample():
     arrays, desc = shipped_digits('mnist_sample')
