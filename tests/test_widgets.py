@@ -40,11 +40,6 @@ def snippet(name:str, prefix:str='../') -> str:
 
 
 @pytest.fixture(scope='module')
-def digits():
-    from digitlib.data import load_mnist_sample
-    return load_mnist_sample(verbose=False)
-
-@pytest.fixture(scope='module')
 def sample(digits):
     "The digits, when they are MNIST_SAMPLE: the widgets' data is made only from it."
     from digitlib.data import is_mnist_sample
