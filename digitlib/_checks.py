@@ -8,7 +8,8 @@ import functools, inspect, math, numbers
 import torch
 
 # %% auto #0
-__all__ = ['positive_int', 'positive', 'float_tensor', 'images', 'image_stack', 'optional', 'same_shape', 'checks']
+__all__ = ['positive_int', 'positive', 'float_tensor', 'images', 'image_stack', 'digit_list', 'optional', 'same_shape',
+           'same_length', 'checks']
 
 # %% ../notebooks/A2_checks.ipynb #b64eec58
 def positive_int(fn:str, name:str, v):
@@ -40,6 +41,14 @@ def image_stack(fn:str, name:str, x):
     images(fn, name, x)
     if x.ndim != 3: raise ValueError(f"{fn}: `{name}` must be a stack of images, shape (N, 28, 28), got {tuple(x.shape)}")
 
+def digit_list(fn:str, name:str, x):
+    "Rule: a non-empty sequence of digits (a stack, an array or a list), each 28x28 or a row of 784 pixels."
+    if len(x) == 0: raise ValueError(f"{fn}: `{name}` is empty")
+    for i, im in enumerate(x):
+        shape = tuple(im.shape) if hasattr(im, 'shape') else tuple(torch.as_tensor(im).shape)
+        if shape not in ((28, 28), (784,)):
+            raise ValueError(f"{fn}: `{name}` must be 28x28 digits (or rows of 784 pixels), but image {i} has shape {shape}")
+
 def optional(rule):
     "Rule that lets `None` through and applies `rule` to anything else."
     def _rule(fn, name, v):
@@ -54,6 +63,14 @@ def same_shape(a:str, b:str):
         if isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor) and x.shape != y.shape:
             raise ValueError(f"{fn}: `{a}` has shape {tuple(x.shape)} but `{b}` has shape {tuple(y.shape)}; they must match, "
                              f"or every `{a}` gets compared with every `{b}` (reshape one, e.g. `{b}.view({a}.shape)`)")
+    return _rule
+
+def same_length(a:str, b:str):
+    "Two-argument rule: `a` and `b` hold as many items as each other (one label per image); `None` passes."
+    def _rule(fn, args):
+        x, y = args[a], args[b]
+        if x is not None and y is not None and len(x) != len(y):
+            raise ValueError(f"{fn}: `{a}` has {len(x)} items but `{b}` has {len(y)}; they must match")
     return _rule
 
 # %% ../notebooks/A2_checks.ipynb #4e6ac7b9

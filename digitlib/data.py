@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 
-from ._checks import checks, optional, positive_int
+from ._checks import checks, optional, positive_int, digit_list, same_length
 from .sources import find_digits, SAMPLE_SOURCES
 
 # %% auto #0
@@ -55,20 +55,8 @@ def is_mnist_sample(digits:Digits # What `load_mnist_sample` (or another loader)
     counts = {split: {k: len(v) for k, v in d.items()} for split, d in (('train', digits.train), ('valid', digits.valid))}
     return digits.source.startswith(SAMPLE_SOURCES) and counts == {'train': {3: 6131, 7: 6265}, 'valid': {3: 1010, 7: 1028}}
 
-# %% ../notebooks/01_data.ipynb #grid0chk
-def _digit_grid(fn:str, args:dict):
-    "Rule for `show_digits`: every image is 28x28 (or a row of 784 pixels), and there is one label per image."
-    images, labels = args['images'], args['labels']
-    if len(images) == 0: raise ValueError(f"{fn}: `images` is empty")
-    for i, im in enumerate(images):
-        shape = tuple(getattr(im, 'shape', np.shape(im)))
-        if shape not in ((28, 28), (784,)):
-            raise ValueError(f"{fn}: `images` must be 28x28 digits (or rows of 784 pixels), but image {i} has shape {shape}")
-    if labels is not None and len(labels) != len(images):
-        raise ValueError(f"{fn}: {len(labels)} `labels` for {len(images)} `images`; give one label per image")
-
 # %% ../notebooks/01_data.ipynb #b1de3dce
-@checks(_digit_grid)
+@checks(same_length('images', 'labels'), images=digit_list)
 def show_digits(images, # A (N, 28, 28) or (N, 784) tensor or array, or a list of 28x28 images
                 labels=None, # Optional titles, one per image
                 ncols:int=10, # Images per row

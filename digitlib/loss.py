@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from .data import as_device
 from .sgd import mse
-from ._checks import checks, same_shape
+from ._checks import checks, same_shape, same_length
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
 
@@ -74,12 +74,12 @@ def batch_accuracy(preds:torch.Tensor, # Raw scores of a one-output model (befor
 # %% ../notebooks/05_loss.ipynb #fe9a3d27
 class TensorDataLoader:
     "Mini-batches `(x[idx], y[idx])` cut by index from tensors kept on `device`; shuffled with a seeded generator."
+    @checks(same_length('x', 'y'))
     def __init__(self, x, y, # Inputs and targets, one row per item
                  bs:int=256, # Batch size
                  shuffle:bool=False, # Draw a new random order each epoch
                  seed:int=0, # Seed of the shuffling order
                  device=None): # Where batches live; default `default_device()`
-        if len(x) != len(y): raise ValueError(f"TensorDataLoader: `x` has {len(x)} items but `y` has {len(y)}; they must match")
         self.device = as_device(device)
         self.x, self.y, self.bs, self.shuffle = x.to(self.device), y.to(self.device), bs, shuffle
         self.gen = torch.Generator().manual_seed(seed)

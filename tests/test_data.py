@@ -133,7 +133,7 @@ def test_show_digits_rejects_images_that_are_not_28x28(images, no_figures):
 
 @pytest.mark.parametrize('n_labels', [0, 2, 4])
 def test_show_digits_wants_one_label_per_image(n_labels, no_figures):
-    with pytest.raises(ValueError, match=f'show_digits: {n_labels} `labels` for 3 `images`'): show_digits(torch.zeros(3, 28, 28), labels=list(range(n_labels)))
+    with pytest.raises(ValueError, match=f'show_digits: `images` has 3 items but `labels` has {n_labels}'): show_digits(torch.zeros(3, 28, 28), labels=list(range(n_labels)))
 
 def test_show_digits_rejects_no_images(no_figures):
     with pytest.raises(ValueError, match='`images` is empty'): show_digits(torch.zeros(0, 28, 28))
