@@ -90,3 +90,34 @@ def test_teaching_code_is_on_the_page(proc, nb, mod):
     missing = [name for name, obj in _public_defs(mod)
                if [l.strip() for l in inspect.getsource(obj).splitlines() if l.strip()][-1] not in shown]
     assert not missing, f"{nb.name}: the source of {missing} is not visible on the page (use `#| exports`)"
+
+# ------------------------------------------------------------------ folded answers
+FOLDED = sorted(CHAPTER_NBS + [ROOT/'chapters'/'questions.ipynb'])
+
+def folds(nb: Path) -> int:
+    "The number of <details> folds a notebook opens, checking that each is closed after it opens."
+    depth, opened = 0, 0
+    for i, c in enumerate(_cells(nb)):
+        s = _src(c)
+        if c['cell_type'] != 'markdown': continue
+        o = len(re.findall(r'<details\b', s))
+        opened += o; depth += o - s.count('</details>')
+        assert depth >= 0, f"{nb.name}: cell {i} closes a <details> that is not open"
+    assert depth == 0, f"{nb.name}: {depth} <details> left open"
+    return opened
+
+@pytest.mark.parametrize('nb', FOLDED, ids=lambda p: p.name)
+def test_folds_open_and_close(nb):
+    "Every <details> a page opens (an answer, code and output included) is closed, in order."
+    n = folds(nb)
+    if nb.name == 'questions.ipynb': assert n == 37, f"questions.ipynb: {n} folded answers, want 37"
+    elif nb.name != '10_recap.ipynb' or n: assert n >= 2, f"{nb.name}: {n} folded exercise answers, want 2 to 4"
+
+def test_question_answers_hold_their_code():
+    "On the questions page every code cell with output sits inside an answer's fold."
+    depth, outside = 0, []
+    for i, c in enumerate(_cells(ROOT/'chapters'/'questions.ipynb')):
+        s = _src(c)
+        if c['cell_type'] == 'markdown': depth += len(re.findall(r'<details\b', s)) - s.count('</details>')
+        elif c.get('outputs') and not _hidden(s) and depth == 0: outside.append(i)
+    assert not outside, f"code cells with output outside any answer: {outside}"

@@ -609,6 +609,8 @@ def test_quarto_render(proc_dir):
         assert 'colab-badge.svg' in html and 'alt="Open in Colab"' in html, f"{nb.name}: no accessible Colab badge"
         assert "google.colab" not in html, f"{nb.name}: the hidden setup cell is visible"
     assert (out/'search.json').exists()
+    q = rendered_html(out, ROOT/'chapters'/'questions.ipynb').read_text()
+    assert q.count('<details class="answer">') == 37 and q.count('</details>') >= 37, "the 37 answers are not all folds"
     # Accessibility: axe-core (WCAG 2.1 A/AA) on every page at 1280 and 375 px, where the tools exist.
     sys.path.insert(0, str(ROOT/'tools'))
     import a11y_audit
