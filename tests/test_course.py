@@ -1,23 +1,16 @@
 """The course as a reader meets it: the code each notebook teaches is on its page, ideas come before
 machinery, and guard rails stay out of the reading path (issue 9's "done when")."""
-import ast, importlib, inspect, json, re, shutil, subprocess, sys
+import ast, importlib, inspect, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest
+
+from test_site import _nb, _src, _directives  # the notebook readers the site tests already have
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'notebooks'
 CHAPTER_NBS = sorted(p for p in NBS.glob('[0-9][0-9]_*.ipynb'))
 
-def _cells(path: Path) -> list: return json.loads(path.read_text(encoding='utf-8'))['cells']
-def _src(cell) -> str: return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
-def _directives(src: str) -> dict:
-    "nbdev/Quarto cell directives (`#| key: value` at the top of a cell) as a dict."
-    d = {}
-    for line in src.splitlines():
-        m = re.match(r'#\|\s*([\w-]+)\s*:?\s*(.*)', line)
-        if not m: break
-        d[m[1]] = m[2].strip()
-    return d
+def _cells(path: Path) -> list: return _nb(path)['cells']
 
 def _hidden(src: str) -> bool:
     d = _directives(src)
