@@ -85,30 +85,32 @@ def resnet18_n_train(digits # `Digits` with 3s and 7s
     return n_all if torch.cuda.is_available() else min(1000, n_all)
 
 # %% ../notebooks/08_nonlinearity.ipynb #c786f768
-@checks(n_train=optional(positive_int), bs=optional(positive_int))
+@checks(n_train=optional(positive_int), bs=optional(positive_int), lr=optional(positive))
 def resnet18_learner(digits, # `Digits` with 3s and 7s
                      n_train:int=None, # Training images to use; None: `resnet18_n_train(digits)`
                      bs:int=None, # Batch size; None: 64 (the book's) for 4,000+ images, else 16
+                     lr:float=None, # Peak learning rate, the `Learner`'s `lr`; None: 0.1 (the book's) for 4,000+ images, else 0.01
                      seed:int=42 # Seeds the subset, the batch order and the random weights
                     ):
     "fastai's `vision_learner` with a resnet18 from random weights (`pretrained=False`) on the 3s and 7s of `digits`."
     vision_learner, resnet18, accuracy = _fastai_vision()
     n_train = resnet18_n_train(digits) if n_train is None else n_train
     bs = (64 if n_train >= 4000 else 16) if bs is None else bs
+    lr = (0.1 if n_train >= 4000 else 0.01) if lr is None else lr
     set_seed(seed)
     dls = _fastai_dls(digits, n_train, min(bs, n_train), seed)
-    return vision_learner(dls, resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=accuracy)
+    return vision_learner(dls, resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=accuracy, lr=lr)
 
 # %% ../notebooks/08_nonlinearity.ipynb #4e8020b8
-@checks(epochs=positive_int, lr=positive)
+@checks(epochs=positive_int)
 def train_resnet18(digits, # `Digits` with 3s and 7s
                    n_train:int=None, # Training images; None: all on a GPU, 1,000 on a CPU
                    epochs:int=1, # Epochs of `fit_one_cycle`
-                   lr:float=0.1, # Peak learning rate of the one-cycle schedule
+                   lr:float=None, # Peak learning rate of the one-cycle schedule; None: 0.1 for 4,000+ images, else 0.01
                    bs:int=None, # Batch size; None: 64 for 4,000+ images, else 16
                    seed:int=42 # Seed of the subset, the batches and the weights
                   ) -> float:
-    "Train resnet18 from scratch on the 3s and 7s with `fit_one_cycle(epochs, lr)`; return the validation accuracy."
-    learn = resnet18_learner(digits, n_train=n_train, bs=bs, seed=seed)
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    "Train resnet18 from scratch on the 3s and 7s with `fit_one_cycle(epochs, learn.lr)`; return the validation accuracy."
+    learn = resnet18_learner(digits, n_train=n_train, bs=bs, lr=lr, seed=seed)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, learn.lr)
     return float(learn.recorder.values[-1][-1])
