@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PIP_NOISE := is ignored: it is neither a file nor a directory
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv test check-sync nbtest nbtest-other pytest assets site quarto preview bench clean
+.PHONY: help venv test check-sync nbtest nbtest-other pytest assets test-colab site quarto preview bench clean
 
 help:
 	@echo "Two commands:"
@@ -92,6 +92,21 @@ pytest: venv
 # that every test run skips. Run it after changing what a card or a widget shows, and commit the result.
 assets: venv
 	DIGITLIB_DATA=shipped OMP_NUM_THREADS=1 $(BIN)/nbdev-test --flags assets --n-workers 2
+
+# Open in Colab, Run all: each notebook alone in an empty folder, on the versions of Colab's packages
+# (tests/colab/requirements.txt, in .venv-colab), its setup cell installing digitlib from this checkout's
+# committed HEAD. Needs the package index the first time, and takes about 15 minutes.
+COLAB_VENV := .venv-colab
+COLAB_PYTHON ?= $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
+  $$p -c 'import sys; print(sys.executable)' 2>/dev/null && break; done)
+test-colab:
+	@test -x $(COLAB_VENV)/bin/python || { echo "Creating $(COLAB_VENV) with $(or $(COLAB_PYTHON),$(PYTHON)) (Colab runs Python 3.12)"; \
+	  $(or $(COLAB_PYTHON),$(PYTHON)) -m venv $(COLAB_VENV); }
+	@if [ "$$(cat $(COLAB_VENV)/.installed 2>/dev/null)" != "$$(sha1sum tests/colab/requirements.txt)" ]; then \
+	  echo "Installing Colab's package versions into $(COLAB_VENV) (torch with CUDA: several GB, several minutes)"; \
+	  $(COLAB_VENV)/bin/python -m pip install -q -r tests/colab/requirements.txt > $(COLAB_VENV)/pip.log 2>&1 || \
+	    { tail -20 $(COLAB_VENV)/pip.log; exit 1; }; sha1sum tests/colab/requirements.txt > $(COLAB_VENV)/.installed; fi
+	$(COLAB_VENV)/bin/python tests/colab/run_colab.py $(COLAB_VENV)
 
 # Export, check for Quarto, process the notebooks into _proc/ (nbdev's step, see tools/proc_nbs.py),
 # then render them with Quarto into _site/.
