@@ -9,7 +9,7 @@ import torch
 
 # %% auto #0
 __all__ = ['positive_int', 'positive', 'float_tensor', 'images', 'image_stack', 'digit_list', 'optional', 'same_shape',
-           'same_length', 'checks']
+           'same_length', 'has_labels', 'checks']
 
 # %% ../notebooks/A2_checks.ipynb #b64eec58
 def positive_int(fn:str, name:str, v):
@@ -71,6 +71,13 @@ def same_length(a:str, b:str):
         x, y = args[a], args[b]
         if x is not None and y is not None and len(x) != len(y):
             raise ValueError(f"{fn}: `{a}` has {len(x)} items but `{b}` has {len(y)}; they must match")
+    return _rule
+
+def has_labels(split:str, *labels:str):
+    "Rule over several arguments: the dict of images `split` holds the labels named by `labels` (digits without 3s, say)."
+    def _rule(fn, args):
+        missing = [args[l] for l in labels if args[l] not in args[split]]
+        if missing: raise ValueError(f"{fn}: `{split}` has no images labelled {missing} (its labels: {sorted(args[split])})")
     return _rule
 
 # %% ../notebooks/A2_checks.ipynb #4e6ac7b9

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 
-from ._checks import checks, optional, positive_int, digit_list, same_length
+from ._checks import checks, optional, positive_int, digit_list, same_length, has_labels
 from .sources import find_digits, SAMPLE_SOURCES
 
 # %% auto #0
@@ -96,6 +96,7 @@ def load_mnist(source='auto', # Like `load_mnist_sample`'s: 'auto', 'fastai', 's
     return Digits.from_arrays(arrays, source)
 
 # %% ../notebooks/01_data.ipynb #560b5eed
+@checks(has_labels('split', 'positive', 'negative'))
 def binary_xy(split:dict, # One split of `Digits`, e.g. `digits.train`
               positive=3, # The label whose target is 1
               negative=7 # The label whose target is 0
