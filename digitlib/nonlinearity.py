@@ -27,6 +27,7 @@ def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
     return res
 
 # %% ../notebooks/08_nonlinearity.ipynb #0bccf778
+@checks(n_in=positive_int, n_hidden=positive_int, n_out=positive_int)
 def simple_net(n_in:int=28*28, # Inputs per item: 784 pixels for a flattened MNIST digit
                n_hidden:int=30, # Size of the hidden layer (activations between the two linear layers)
                n_out:int=1 # Outputs: 1 score for 3-vs-7, 10 for all digits
