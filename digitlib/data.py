@@ -133,8 +133,8 @@ def as_device(device=None # None for `default_device()`, or 'cpu', 'cuda', 'cuda
 
 # %% ../notebooks/01_data.ipynb #3601c8ed
 def set_seed(seed:int=42, # Any integer; the same seed gives the same run
-             deterministic:bool=True): # Also ask PyTorch for deterministic kernels where it has them
+             deterministic:bool=True): # Also make cuDNN repeatable on a GPU: its deterministic kernels, no benchmarking (as fastai's `reproducible`)
     "Seed Python, NumPy and PyTorch (CPU and GPU) so a run can be repeated exactly."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
-    if deterministic: torch.backends.cudnn.benchmark = False
+    if deterministic: torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
