@@ -8,8 +8,8 @@ import functools, inspect, math, numbers
 import torch
 
 # %% auto #0
-__all__ = ['positive_int', 'positive', 'float_tensor', 'images', 'image_stack', 'digit_list', 'optional', 'same_shape',
-           'same_length', 'has_labels', 'checks']
+__all__ = ['positive_int', 'positive', 'tensor_items', 'float_tensor', 'images', 'image_stack', 'digit_list', 'optional',
+           'same_shape', 'same_length', 'has_labels', 'checks']
 
 # %% ../notebooks/A2_checks.ipynb #b64eec58
 def positive_int(fn:str, name:str, v):
@@ -21,6 +21,12 @@ def positive(fn:str, name:str, v):
     "Rule: a finite real number > 0 (a learning rate, a standard deviation, a step size)."
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not (math.isfinite(v) and v > 0):
         raise ValueError(f"{fn}: `{name}` must be a positive finite number, got {v!r}")
+
+def tensor_items(fn:str, name:str, x):
+    "Rule: a torch tensor holding at least one item (rows to batch, targets to compare)."
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{fn}: `{name}` must be a torch tensor, got {type(x).__name__} (from NumPy: torch.as_tensor(x))")
+    if x.ndim == 0 or len(x) == 0: raise ValueError(f"{fn}: `{name}` has no items (shape {tuple(x.shape)})")
 
 def float_tensor(fn:str, name:str, x):
     "Rule: a non-empty floating-point torch tensor."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from .data import as_device
 from .sgd import mse
-from ._checks import checks, same_shape, same_length
+from ._checks import checks, same_shape, same_length, tensor_items, positive_int
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
 
@@ -74,7 +74,7 @@ def batch_accuracy(preds:torch.Tensor, # Raw scores of a one-output model (befor
 # %% ../notebooks/05_loss.ipynb #fe9a3d27
 class TensorDataLoader:
     "Mini-batches `(x[idx], y[idx])` cut by index from tensors kept on `device`; shuffled with a seeded generator."
-    @checks(same_length('x', 'y'))
+    @checks(same_length('x', 'y'), x=tensor_items, y=tensor_items, bs=positive_int)
     def __init__(self, x, y, # Inputs and targets, one row per item
                  bs:int=256, # Batch size
                  shuffle:bool=False, # Draw a new random order each epoch
