@@ -65,12 +65,13 @@ def badge_source(rel_path:str, info:dict, module:str|None=None) -> str:
 
 
 def setup_source(info:dict) -> str:
-    "The Colab setup cell: the same text in every notebook."
+    "The Colab setup cell: the same text in every notebook. It installs what Colab lacks (digitlib) and says so in one line."
     return f"""#| hide
 # On Google Colab, install digitlib from the course repository; anywhere else this cell does nothing.
 import sys, subprocess
 if 'google.colab' in sys.modules:
-    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'git+{info['url']}', 'fastcore'], check=True)"""
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', 'git+{info['url']}'], check=True)
+    print('Colab setup: installed digitlib from {info['url']}')"""
 
 
 def has_front_matter(cell) -> bool: return cell['cell_type'] in ('markdown', 'raw') and _src(cell).lstrip().startswith('---')
