@@ -59,7 +59,7 @@ def test_no_private_names_imported_across_modules():
 def proc(tmp_path_factory):
     "The pages as Quarto gets them: a copy of the tree processed by tools/proc_nbs.py."
     d = tmp_path_factory.mktemp('course')/'repo'
-    shutil.copytree(ROOT, d, ignore=shutil.ignore_patterns('.venv', '.git', '_proc', '_site', 'node_modules', '.hypothesis', '__pycache__'))
+    shutil.copytree(ROOT, d, ignore=shutil.ignore_patterns('.venv', '.venv-colab', '.git', '_proc', '_site', 'node_modules', '.hypothesis', '__pycache__'))
     r = subprocess.run([sys.executable, 'tools/proc_nbs.py', '--n-workers', '2'], cwd=d, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     return d/'_proc'

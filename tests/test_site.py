@@ -538,7 +538,7 @@ def test_no_cell_mixes_imports_and_code(nb):
 
 
 # ---------------------------------------------------------------- nbdev processing and Quarto
-_NOT_COPIED = shutil.ignore_patterns('.venv', '.git', '_proc', '_site', '__pycache__', '.ipynb_checkpoints', '*.egg-info',
+_NOT_COPIED = shutil.ignore_patterns('.venv', '.venv-colab', '.git', '_proc', '_site', '__pycache__', '.ipynb_checkpoints', '*.egg-info',
                                      '.pytest_cache', '.hypothesis', 'node_modules')
 
 @pytest.fixture(scope='module')
