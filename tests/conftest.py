@@ -1,19 +1,19 @@
-import os, tempfile
+"""Fixtures shared by the test files: PyTorch on one thread, the digits digitlib ships, no network or
+fastai data, and the site's pages processed by nbdev (once per session)."""
+import shutil, subprocess, sys
+from pathlib import Path
+
 import pytest
 import torch
 
-# Each test session decodes into its own cache, so tests never depend on (or damage) a user's cache,
-# except for the embedded MNIST copy, which is shared read-only state and slow to rebuild.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'tools'))  # the tools (a11y_audit, colab, proc_nbs) import as modules; tests/ is on sys.path already
+
+# Each test decodes into its own cache, so no test depends on (or damages) a user's ~/.cache/digitlib.
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path, monkeypatch, request):
-    if 'shared_cache' in request.keywords: return
+def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv('DIGITLIB_CACHE', str(tmp_path/'cache'))
 
-def pytest_configure(config):
-    config.addinivalue_line('markers', 'shared_cache: use the user cache (for the embedded digits)')
-
-
-# Shared by the test files: PyTorch on one thread, MNIST_SAMPLE's digits, and no network or fastai data.
 @pytest.fixture(scope='module')
 def one_thread():
     "These models are tiny: one PyTorch thread is faster, and keeps timings steady when other tests run alongside."
@@ -23,8 +23,9 @@ def one_thread():
 
 @pytest.fixture(scope='module')
 def digits():
+    "MNIST_SAMPLE's 3s and 7s, from the copy digitlib ships: no network, nothing written."
     from digitlib.data import load_mnist_sample
-    return load_mnist_sample(verbose=False)
+    return load_mnist_sample('shipped', verbose=False)
 
 @pytest.fixture(scope='module')
 def data(digits):
@@ -39,3 +40,18 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path/'no-fastai-home'))
     monkeypatch.delenv('DIGITLIB_DATA', raising=False)
     monkeypatch.setattr(ds, '_online', lambda url, timeout=3.0: False)
+
+# What a copy of the repository leaves out: environments (.venv, .venv-colab, ...), git, build output, caches.
+NOT_COPIED = shutil.ignore_patterns('.venv*', '.git', '_proc', '_site*', 'node_modules', '__pycache__', '.pytest_cache',
+                                    '.hypothesis', '.ipynb_checkpoints', '*.egg-info', 'data-cache', '.data')
+
+@pytest.fixture(scope='session')
+def processed_site(tmp_path_factory) -> Path:
+    """A copy of the repository in a folder under a dot-folder (`.hidden/course`, like a checkout in ~/.local/src),
+    processed there by tools/proc_nbs.py as `make site` does: the pages as Quarto gets them are in its `_proc/`."""
+    d = tmp_path_factory.mktemp('site')/'.hidden'/'course'
+    shutil.copytree(ROOT, d, ignore=NOT_COPIED)
+    r = subprocess.run([sys.executable, 'tools/proc_nbs.py', '--n-workers', '2'], cwd=d, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    (d/'proc.log').write_text(r.stdout + r.stderr)
+    return d

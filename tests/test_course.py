@@ -1,43 +1,35 @@
 """The course as a reader meets it: the code each notebook teaches is on its page, ideas come before
 machinery, and guard rails stay out of the reading path (issue 9's "done when")."""
-import ast, importlib, inspect, re, shutil, subprocess, sys
-from pathlib import Path
+import ast, importlib, inspect, re
+
 import pytest
 
-from test_site import _nb, _src, _directives  # the notebook readers the site tests already have
+from helpers import ROOT, directives, nb, src
 
-ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'notebooks'
-CHAPTER_NBS = sorted(p for p in NBS.glob('[0-9][0-9]_*.ipynb'))
+CHAPTER_NBS = sorted(NBS.glob('[0-9][0-9]_*.ipynb'))
 
-def _cells(path: Path) -> list: return _nb(path)['cells']
+def hidden(s:str) -> bool: d = directives(s); return 'hide' in d or d.get('echo') == 'false' or d.get('include') == 'false'
 
-def _hidden(src: str) -> bool:
-    d = _directives(src)
-    return 'hide' in d or d.get('echo') == 'false' or d.get('include') == 'false'
-
-def module_of(nb: Path):
+def module_of(path):
     "The module a notebook exports (its `#| default_exp`), or None."
-    for c in _cells(nb):
-        m = re.match(r'#\|\s*default_exp\s+(\S+)', _src(c))
-        if m: return m[1]
+    return next((m[1] for c in nb(path)['cells'] if (m := re.match(r'#\|\s*default_exp\s+(\S+)', src(c)))), None)
 
-TEACHING = [(nb, module_of(nb)) for nb in CHAPTER_NBS if module_of(nb)]
+TEACHING = [(p, module_of(p)) for p in CHAPTER_NBS if module_of(p)]
 
 def test_every_chapter_notebook_names_its_module():
     "Notebook and module names match: NN_name.ipynb exports digitlib.name."
-    for nb, mod in TEACHING: assert nb.stem.split('_', 1)[1] == mod, f"{nb.name} exports digitlib.{mod}"
+    for p, mod in TEACHING: assert p.stem.split('_', 1)[1] == mod, f"{p.name} exports digitlib.{mod}"
 
-@pytest.mark.parametrize('nb', CHAPTER_NBS + sorted(NBS.glob('A*.ipynb')), ids=lambda p: p.name)
-def test_at_most_one_visible_test_fail(nb):
-    n = sum(_src(c).count('test_fail(') for c in _cells(nb) if c['cell_type'] == 'code' and not _hidden(_src(c)))
-    assert n <= 1, f"{nb.name}: {n} test_fail calls in visible cells (move edge cases to #| hide cells or tests/)"
+@pytest.mark.parametrize('path', CHAPTER_NBS + sorted(NBS.glob('A*.ipynb')), ids=lambda p: p.name)
+def test_at_most_one_visible_test_fail(path):
+    n = sum(src(c).count('test_fail(') for c in nb(path)['cells'] if c['cell_type'] == 'code' and not hidden(src(c)))
+    assert n <= 1, f"{path.name}: {n} test_fail calls in visible cells (move edge cases to #| hide cells or tests/)"
 
 def test_notebook_1_shows_a_digit_early():
     "The first notebook opens with the data itself: an image output within its first 10 cells."
-    cells = _cells(NBS/'01_data.ipynb')[:10]
-    assert any('image/png' in o.get('data', {}) for c in cells if c['cell_type'] == 'code' for o in c.get('outputs', [])), \
-        "no image output in the first 10 cells of 01_data.ipynb"
+    cells = nb(NBS/'01_data.ipynb')['cells'][:10]
+    assert any('image/png' in o.get('data', {}) for c in cells for o in c.get('outputs', [])), "no image in 01_data's first 10 cells"
 
 @pytest.mark.parametrize('mod', sorted(p.stem for p in (ROOT/'digitlib').glob('*.py') if p.stem not in ('__init__', '_modidx')))
 def test_module_has_one_line_docstring(mod):
@@ -46,71 +38,36 @@ def test_module_has_one_line_docstring(mod):
 
 def test_no_private_names_imported_across_modules():
     "Guard rails are written once: the only private module others import from is digitlib._checks."
-    bad = []
-    for f in (ROOT/'digitlib').glob('*.py'):
-        for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or '').lstrip('.') != '_checks' and 'digitlib' in f'digitlib.{node.module}':
-                if node.level or (node.module or '').startswith('digitlib'):
-                    bad += [f"{f.name}: from {'.'*node.level}{node.module} import {a.name}" for a in node.names if a.name.startswith('_')]
+    bad = [f"{f.name}: from {'.'*n.level}{n.module} import {a.name}"
+           for f in (ROOT/'digitlib').glob('*.py') for n in ast.walk(ast.parse(f.read_text()))
+           if isinstance(n, ast.ImportFrom) and (n.module or '').lstrip('.') != '_checks' and (n.level or (n.module or '').startswith('digitlib'))
+           for a in n.names if a.name.startswith('_')]
     assert not bad, "private helpers imported across modules:\n" + '\n'.join(bad)
 
-# ------------------------------------------------------------------ what the processed pages show
-@pytest.fixture(scope='module')
-def proc(tmp_path_factory):
-    "The pages as Quarto gets them: a copy of the tree processed by tools/proc_nbs.py."
-    d = tmp_path_factory.mktemp('course')/'repo'
-    shutil.copytree(ROOT, d, ignore=shutil.ignore_patterns('.venv', '.venv-colab', '.git', '_proc', '_site', 'node_modules', '.hypothesis', '__pycache__'))
-    r = subprocess.run([sys.executable, 'tools/proc_nbs.py', '--n-workers', '2'], cwd=d, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return d/'_proc'
-
-def visible_code(page: Path) -> str:
-    "The source of every code cell a reader sees on a processed page."
-    return '\n'.join(_src(c) for c in _cells(page) if c['cell_type'] == 'code' and not _hidden(_src(c)))
-
-def _public_defs(mod: str) -> list:
+@pytest.mark.parametrize('path,mod', TEACHING, ids=[p.name for p, _ in TEACHING])
+def test_teaching_code_is_on_the_page(processed_site, path, mod):
+    "The last line of every public function and class a chapter notebook exports is in a visible cell of its processed page."
+    shown = '\n'.join(src(c) for c in nb(processed_site/'_proc/notebooks'/path.name)['cells'] if c['cell_type'] == 'code' and not hidden(src(c)))
     m = importlib.import_module(f'digitlib.{mod}')
-    out = []
-    for name in getattr(m, '__all__', []):
-        obj = inspect.unwrap(getattr(m, name))
-        if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__ == m.__name__: out.append((name, obj))
-    return out
-
-@pytest.mark.parametrize('nb,mod', TEACHING, ids=[nb.name for nb, _ in TEACHING])
-def test_teaching_code_is_on_the_page(proc, nb, mod):
-    "The last line of every public function and class a chapter notebook exports appears on its page."
-    shown = visible_code(proc/'notebooks'/nb.name)
-    missing = [name for name, obj in _public_defs(mod)
-               if [l.strip() for l in inspect.getsource(obj).splitlines() if l.strip()][-1] not in shown]
-    assert not missing, f"{nb.name}: the source of {missing} is not visible on the page (use `#| exports`)"
+    objs = {n: inspect.unwrap(getattr(m, n)) for n in getattr(m, '__all__', [])}
+    missing = [n for n, o in objs.items() if (inspect.isfunction(o) or inspect.isclass(o)) and o.__module__ == m.__name__
+               and [l.strip() for l in inspect.getsource(o).splitlines() if l.strip()][-1] not in shown]
+    assert not missing, f"{path.name}: the source of {missing} is not visible on the page (use `#| exports`)"
 
 # ------------------------------------------------------------------ folded answers
-FOLDED = sorted(CHAPTER_NBS + [ROOT/'chapters'/'questions.ipynb'])
-
-def folds(nb: Path) -> int:
-    "The number of <details> folds a notebook opens, checking that each is closed after it opens."
-    depth, opened = 0, 0
-    for i, c in enumerate(_cells(nb)):
-        s = _src(c)
-        if c['cell_type'] != 'markdown': continue
-        o = len(re.findall(r'<details\b', s))
-        opened += o; depth += o - s.count('</details>')
-        assert depth >= 0, f"{nb.name}: cell {i} closes a <details> that is not open"
-    assert depth == 0, f"{nb.name}: {depth} <details> left open"
-    return opened
-
-@pytest.mark.parametrize('nb', FOLDED, ids=lambda p: p.name)
-def test_folds_open_and_close(nb):
-    "Every <details> a page opens (an answer, code and output included) is closed, in order."
-    n = folds(nb)
-    if nb.name == 'questions.ipynb': assert n == 37, f"questions.ipynb: {n} folded answers, want 37"
-    elif nb.name != '10_recap.ipynb' or n: assert n >= 2, f"{nb.name}: {n} folded exercise answers, want 2 to 4"
-
-def test_question_answers_hold_their_code():
-    "On the questions page every code cell with output sits inside an answer's fold."
-    depth, outside = 0, []
-    for i, c in enumerate(_cells(ROOT/'chapters'/'questions.ipynb')):
-        s = _src(c)
-        if c['cell_type'] == 'markdown': depth += len(re.findall(r'<details\b', s)) - s.count('</details>')
-        elif c.get('outputs') and not _hidden(s) and depth == 0: outside.append(i)
-    assert not outside, f"code cells with output outside any answer: {outside}"
+@pytest.mark.parametrize('path', sorted(CHAPTER_NBS + [ROOT/'chapters/questions.ipynb']), ids=lambda p: p.name)
+def test_answers_are_folded(path):
+    "Every <details> fold opens and closes in order; each question of the questions page has one, each chapter notebook 2 or more."
+    depth, opened, outside = 0, 0, []
+    for i, c in enumerate(nb(path)['cells']):
+        s = src(c)
+        if c['cell_type'] == 'markdown':
+            opened += len(re.findall(r'<details\b', s)); depth += len(re.findall(r'<details\b', s)) - s.count('</details>')
+            assert depth >= 0, f"cell {i} closes a <details> that is not open"
+        elif c.get('outputs') and not hidden(s) and depth == 0: outside.append(i)
+    assert depth == 0, f"{depth} <details> left open"
+    if path.name == 'questions.ipynb':
+        questions = sum(len(re.findall(r'^#+ \d+\.', src(c), re.M)) for c in nb(path)['cells'] if c['cell_type'] == 'markdown')
+        assert opened == questions, f"{opened} folded answers for {questions} questions"
+        assert not outside, f"code cells with output outside any answer: {outside}"
+    elif path.name != '10_recap.ipynb' or opened: assert opened >= 2, f"{opened} folded exercise answers, want 2 to 4"

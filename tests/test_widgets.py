@@ -1,91 +1,61 @@
 """The interactive widgets (assets/widgets/): their data, their JavaScript, and the pages they are on.
 
-Three layers, each skipped with a reason when its tool is missing:
-1. Python: the JSON the widgets load equals what digitlib computes and notebook 10 trains; the
-   broadcasting table shared with the Node tests equals torch.broadcast_shapes; every page that
-   places a widget uses exactly the course's snippet.
-2. Node (`node --test tests/js/`), after writing digitlib's answers for it (tests/js/fixtures.py):
-   the widgets' code gives digitlib's scores, SGD paths, ReLU sums and broadcasting answers, and
-   real digits fed through the drawing path get digitlib's prediction in at least 99% of cases.
-3. A real browser (Debian's chromium + chromedriver, driven by selenium): the test page
-   tests/widgets/index.html, served on 127.0.0.1, is drawn on with pointer events, its sliders
-   moved from the keyboard, and what the widgets show is checked; at phone width nothing scrolls
-   sideways; axe-core (from npm: `npm ci`) finds no serious or critical WCAG 2.1 A/AA violation.
-
-`python tests/test_widgets.py` serves the test page for a look by hand.
+1. Python: the JSON the widgets load is what digitlib computes and notebook 10 trains; the broadcasting table the
+   Node tests share equals torch.broadcast_shapes; every page places a widget with exactly the course's snippet.
+2. Node (`node --test tests/js/`), on digitlib's answers (tests/js/fixtures.py): the widgets' code gives digitlib's
+   scores, SGD paths, ReLU sums and broadcasting answers, and real digits drawn through the canvas path its predictions.
+3. Chromium, with tools/a11y_audit.py's browser and server: tests/widgets/index.html, served one folder below assets/
+   like a notebook page, is drawn on with pointer events and driven from the keyboard; axe-core finds no serious or
+   critical WCAG 2.1 A/AA violation and nothing scrolls sideways. Each layer skips, saying why, when its tool is missing.
 """
 from __future__ import annotations
-import functools, http.server, importlib.util, json, os, re, shutil, subprocess, sys, tempfile, threading, time
-from pathlib import Path
+import base64, json, re, shutil, subprocess, time
 
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-WIDGETS = ROOT/'assets'/'widgets'
-DATA = WIDGETS/'data'
-JS_TESTS = ROOT/'tests'/'js'
-TEST_PAGE = ROOT/'tests'/'widgets'/'index.html'
-NAMES = ('broadcast', 'sgd-quadratic', 'relu-sum', 'draw-digit')
+import a11y_audit  # tools/a11y_audit.py
+from helpers import ROOT, markdown_of
+from js import fixtures  # tests/js/fixtures.py
+
+DATA = ROOT/'assets/widgets/data'
+JS_TESTS = ROOT/'tests/js'
 WHERE = {'broadcast': 'notebooks/03_broadcasting.ipynb', 'sgd-quadratic': 'notebooks/04_sgd.ipynb',
          'relu-sum': 'notebooks/08_nonlinearity.ipynb', 'draw-digit': 'notebooks/10_recap.ipynb'}
-
-_spec = importlib.util.spec_from_file_location('widget_fixtures', JS_TESTS/'fixtures.py')
-fixtures = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(fixtures)
-
 
 def snippet(name:str, prefix:str='../') -> str:
     "The markdown that places widget `name` on a page (COMMON.md); the home page uses prefix ''."
     return f'<div class="widget" data-widget="{name}"></div>\n<script type="module" src="{prefix}assets/widgets/{name}.js"></script>'
 
-
-@pytest.fixture(scope='module')
-def sample(digits):
-    "The digits, when they are MNIST_SAMPLE: the widgets' data is made only from it."
-    from digitlib.data import is_mnist_sample
-    if not is_mnist_sample(digits): pytest.skip(f"the widgets' data comes from MNIST_SAMPLE; this machine has {digits.source}")
-    return digits
-
 def _json(name): return json.loads((DATA/name).read_text())
 
-
 # ---------------------------------------------------------------- 1. the data, against digitlib
-@pytest.mark.shared_cache
-def test_ideal_digits_are_the_mean_training_digits(sample):
+def test_ideal_digits_are_the_mean_training_digits(digits):
     from digitlib.tensors import mean_digit
-    j = _json('ideal.json')
-    for k in (3, 7):
-        got = torch.tensor(j[f'ideal{k}']).view(28, 28)
-        torch.testing.assert_close(got, mean_digit(sample.train[k]), atol=1e-6, rtol=0)
+    for k in (3, 7): torch.testing.assert_close(torch.tensor(_json('ideal.json')[f'ideal{k}']).view(28, 28), mean_digit(digits.train[k]), atol=1e-6, rtol=0)
 
-
-@pytest.mark.shared_cache
-def test_models_are_what_notebook_10_trains(sample):
+def test_models_are_what_notebook_10_trains(digits, one_thread):
     "Retrain both models exactly as notebook 10 does: the JSON's predictions equal theirs to 1e-5."
     from torch import nn
     from digitlib.data import set_seed, binary_xy
     from digitlib.optimizer import train_model
     from digitlib.nonlinearity import simple_net, fit_binary, binary_dls
-    set_seed(42); lin = nn.Linear(28*28, 1); accs = train_model(lin, binary_dls(sample), 20, 1.0)
-    set_seed(42); net = simple_net(); fit_binary(net, sample, epochs=40, lr=0.1, cbs=[])
+    set_seed(42); lin = nn.Linear(28*28, 1); accs = train_model(lin, binary_dls(digits), 20, 1.0)
+    set_seed(42); net = simple_net(); fit_binary(net, digits, epochs=40, lr=0.1, cbs=[])
     m = fixtures.load_widget_models()
-    x, _ = binary_xy(sample.valid)
+    x, _ = binary_xy(digits.valid)
     with torch.no_grad():
         for trained, loaded in ((lin, m['linear']), (net, m['net'])):
             torch.testing.assert_close(torch.sigmoid(loaded(x)), torch.sigmoid(trained(x)), atol=1e-5, rtol=0)
             torch.testing.assert_close(loaded(x), trained(x), atol=1e-5, rtol=1e-5)
     assert _json('linear.json')['accuracy'] == accs[-1]
 
-
-@pytest.mark.shared_cache
-def test_real_digits_are_validation_digits(sample):
-    import base64
+def test_real_digits_are_validation_digits(digits):
     ds = _json('digits.json')['digits']
     assert len(ds) == 50 and sorted(d['label'] for d in ds) == [3]*25 + [7]*25
     for d in ds:
         pixels = torch.frombuffer(bytearray(base64.b64decode(d['pixels'])), dtype=torch.uint8).view(28, 28)
-        torch.testing.assert_close(pixels.float()/255, sample.valid[d['label']][d['index']], atol=1e-7, rtol=0)
-
+        torch.testing.assert_close(pixels.float()/255, digits.valid[d['label']][d['index']], atol=1e-7, rtol=0)
 
 def test_quadratic_is_notebook_4s_roller_coaster():
     from digitlib.data import set_seed
@@ -100,17 +70,14 @@ def test_quadratic_is_notebook_4s_roller_coaster():
     torch.testing.assert_close(torch.tensor(q['params']), params, atol=1e-6, rtol=1e-6)
     assert abs(mse(quadratic(time_, torch.tensor(q['params'])), torch.tensor(q['speed'])).item() - 25823.8) < 0.1
 
-
 def test_data_files_are_small():
+    "What a page with a widget downloads: the five data files, under 400 KB together."
     sizes = {f.name: f.stat().st_size for f in DATA.glob('*.json')}
     assert set(sizes) == {'ideal.json', 'linear.json', 'simple_net.json', 'digits.json', 'quadratic.json'}
     assert sum(sizes.values()) < 400_000, sizes
 
-
-# ---------------------------------------------------------------- the broadcasting table
-BROADCAST_CASES = json.loads((JS_TESTS/'broadcast_cases.json').read_text())['cases']
-
-@pytest.mark.parametrize('case', BROADCAST_CASES, ids=lambda c: ' with '.join(map(str, map(tuple, c['shapes']))))
+@pytest.mark.parametrize('case', json.loads((JS_TESTS/'broadcast_cases.json').read_text())['cases'],
+                         ids=lambda c: ' with '.join(map(str, map(tuple, c['shapes']))))
 def test_broadcast_table_matches_torch_and_digitlib(case):
     from digitlib.broadcasting import broadcast_shape
     shapes = [tuple(s) for s in case['shapes']]
@@ -118,104 +85,42 @@ def test_broadcast_table_matches_torch_and_digitlib(case):
         with pytest.raises(RuntimeError): torch.broadcast_shapes(*shapes)
         with pytest.raises(ValueError) as e: broadcast_shape(*shapes)
         assert str(e.value) == case['message'] and f"dimension {case['dim']} " in case['message']
-    else:
-        assert tuple(torch.broadcast_shapes(*shapes)) == tuple(case['result']) == broadcast_shape(*shapes)
-
-
-# ---------------------------------------------------------------- the pages that place widgets
-def _page_sources() -> dict:
-    "The markdown of every page that mentions a widget container: {path: text}."
-    out = {}
-    for p in [ROOT/'index.qmd', *sorted((ROOT/'notebooks').glob('*.ipynb'))]:
-        if not p.exists(): continue
-        text = p.read_text(encoding='utf-8')
-        if p.suffix == '.ipynb':
-            text = '\n\n'.join(''.join(c['source']) for c in json.loads(text)['cells'] if c['cell_type'] == 'markdown')
-        if 'data-widget' in text: out[p.relative_to(ROOT).as_posix()] = text
-    return out
+    else: assert tuple(torch.broadcast_shapes(*shapes)) == tuple(case['result']) == broadcast_shape(*shapes)
 
 def test_pages_place_widgets_with_the_exact_snippet():
-    "Wherever a page has a widget container, it is the course's two-line snippet with the right path."
-    for page, text in _page_sources().items():
-        prefix = '' if page == 'index.qmd' else '../'
+    "Every widget container on a page is the course's two-line snippet with the right path; each widget is on its notebook and the test page."
+    pages = {p: markdown_of(p) for p in [ROOT/'index.qmd', *sorted((ROOT/'notebooks').glob('*.ipynb'))]}
+    for p, text in pages.items():
+        prefix = '' if p.name == 'index.qmd' else '../'
         for name in re.findall(r'data-widget="([^"]+)"', text):
-            assert name in NAMES, f'{page}: unknown widget {name!r}'
-            assert snippet(name, prefix) in text, f'{page}: the {name} container is not followed by its script tag\n{snippet(name, prefix)}'
-
-def test_recap_places_draw_digit():
-    assert snippet('draw-digit') in _page_sources().get('notebooks/10_recap.ipynb', '')
-
-def test_test_page_holds_the_notebook_snippets():
-    page = TEST_PAGE.read_text()
-    for name in NAMES: assert snippet(name) in page, name
-
+            assert name in WHERE, f'{p.name}: unknown widget {name!r}'
+            assert snippet(name, prefix) in text, f'{p.name}: the {name} container is not followed by its script tag\n{snippet(name, prefix)}'
+    test_page = (ROOT/'tests/widgets/index.html').read_text()
+    for name, page in WHERE.items(): assert snippet(name) in pages[ROOT/page] and snippet(name) in test_page, name
 
 # ---------------------------------------------------------------- 2. Node
-NODE = shutil.which('node')
-
-@pytest.mark.shared_cache
-@pytest.mark.skipif(NODE is None, reason='Node.js is not installed: the widgets\' JavaScript tests need `node` (20 or later)')
+@pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed: the widgets' JavaScript tests need `node` (20 or later)")
 def test_node_tests_pass(digits):
     "Write digitlib's answers for the Node tests, then run them all: `node --test tests/js/`."
     fixtures.write_fixtures(digits=digits)
-    files = sorted(str(p) for p in JS_TESTS.glob('*.test.mjs'))
-    r = subprocess.run([NODE, '--test', *files], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    summary = '\n'.join(l for l in r.stdout.splitlines() if l.startswith(('# ', 'not ok')))
+    r = subprocess.run(['node', '--test', *sorted(map(str, JS_TESTS.glob('*.test.mjs')))], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, f"node --test failed:\n{r.stdout[-6000:]}\n{r.stderr[-2000:]}"
-    assert '# fail 0' in r.stdout and '# skipped 0' in r.stdout, summary
-    print(summary)
-
+    assert '# fail 0' in r.stdout and '# skipped 0' in r.stdout, '\n'.join(l for l in r.stdout.splitlines() if l.startswith(('# ', 'not ok')))
 
 # ---------------------------------------------------------------- 3. a real browser
-def _browser_paths():
-    chromium = next((p for p in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if p), None)
-    return chromium, shutil.which('chromedriver')
-
-def _why_no_browser():
-    chromium, driver = _browser_paths()
-    if importlib.util.find_spec('selenium') is None: return 'selenium is not installed (pip install selenium; it is in the dev extra)'
-    if not chromium: return 'Chromium is not installed (Debian: apt-get install chromium chromium-driver)'
-    if not driver: return 'chromedriver is not installed (Debian: apt-get install chromium-driver)'
-    return None
-
-needs_browser = pytest.mark.skipif(_why_no_browser() is not None, reason=f'browser tests skipped: {_why_no_browser()}')
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    "Serves the repository, with tests/widgets/ at /widgets-test/: one folder below the root, like a notebook page."
-    def __init__(self, *a, **kw): super().__init__(*a, directory=str(ROOT), **kw)
-    def translate_path(self, path):
-        path = path.split('?', 1)[0].split('#', 1)[0]
-        if path.startswith('/widgets-test/'):
-            return str(TEST_PAGE.parent/(path[len('/widgets-test/'):] or 'index.html'))
-        return super().translate_path(path)
-    def log_message(self, *args): pass
-
-def serve() -> http.server.ThreadingHTTPServer:
-    "Start the test server on a free port of 127.0.0.1, in a daemon thread."
-    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv
-
+needs_browser = pytest.mark.skipif(bool(a11y_audit.tools_missing(axe=False)), reason=f'browser tests skipped: {a11y_audit.tools_missing(axe=False)}')
 
 @pytest.fixture(scope='module')
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    chromium, driver = _browser_paths()
-    srv, profile = serve(), tempfile.mkdtemp(prefix='widgets-chromium-')
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for a in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-              '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', f'--user-data-dir={profile}', '--window-size=1280,900'):
-        opts.add_argument(a)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    d = webdriver.Chrome(service=Service(driver), options=opts)
-    d.base_url = f'http://127.0.0.1:{srv.server_port}/widgets-test/index.html'
+def browser(tmp_path_factory):
+    "Chromium on the test page, served (with assets/) from 127.0.0.1 at widgets-test/index.html."
+    site = tmp_path_factory.mktemp('widgets-site')
+    (site/'widgets-test').symlink_to(ROOT/'tests/widgets', target_is_directory=True)
+    (site/'assets').symlink_to(ROOT/'assets', target_is_directory=True)
+    srv, base = a11y_audit.serve(site)
+    d = a11y_audit.start_browser(str(tmp_path_factory.mktemp('chromium-profile')))
+    d.base_url = base + 'widgets-test/index.html'
     try: yield d
-    finally:
-        d.quit(); srv.shutdown(); shutil.rmtree(profile, ignore_errors=True)
-
+    finally: d.quit(); srv.shutdown(); srv.server_close()
 
 def _open(d, width=1280):
     "Load the test page at `width` CSS pixels and wait until all four widgets are ready."
@@ -249,19 +154,13 @@ def _draw(d, canvas, points, kind='mouse', release=True):
 SEVEN = [(0.2, 0.15), (0.8, 0.15), (0.42, 0.88)]
 THREE = [(0.25, 0.2), (0.45, 0.1), (0.7, 0.17), (0.72, 0.33), (0.45, 0.47), (0.73, 0.6), (0.73, 0.78), (0.5, 0.9), (0.25, 0.82)]
 
-
-@needs_browser
-def test_page_loads_every_widget_without_errors(browser):
-    _open(browser)
-    errors = [e['message'] for e in browser.get_log('browser') if e['level'] == 'SEVERE' and 'favicon' not in e['message']]
-    assert not errors, errors
-
-
 @needs_browser
 @pytest.mark.parametrize('kind', ['mouse', 'pen', 'touch'])
 def test_draw_a_seven_and_a_three(browser, kind):
-    "Strokes drawn with each kind of pointer reach the models; a drawn 7 and 3 are read as such by the trained models."
+    "The page loads without console errors; strokes drawn with each kind of pointer reach the models, which read a drawn 7 and 3 as such."
     d = _open(browser, 1280 if kind == 'mouse' else 375)
+    errors = [e['message'] for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'favicon' not in e['message']]
+    assert not errors, errors
     w = _widget(d, 'draw-digit')
     pad = w.find_element('css selector', 'canvas.dw-pad')
     for shape, digit in ((SEVEN, '7'), (THREE, '3')):
@@ -278,7 +177,6 @@ def test_draw_a_seven_and_a_three(browser, kind):
                            'let s = 0; for (let i = 0; i < c.length; i += 4) s += 255 - c[i]; return s / 255;', _out(w, 'seen'))
     assert 20 < ink < 300, ink   # the 28x28 image holds the preprocessed ink
 
-
 @needs_browser
 def test_models_answer_while_the_pen_is_down(browser):
     d = _open(browser)
@@ -291,7 +189,6 @@ def test_models_answer_while_the_pen_is_down(browser):
     ab.clear_actions()  # WebDriver "release actions": the pen goes up
     time.sleep(0.1)
     assert 'Your drawing: ' in _out(w, 'summary').get_attribute('textContent')
-
 
 @needs_browser
 def test_real_digits_from_the_keyboard_match_the_drawing_path(browser):
@@ -318,23 +215,19 @@ def test_real_digits_from_the_keyboard_match_the_drawing_path(browser):
         button.send_keys(Keys.ENTER if k % 2 == 0 else Keys.SPACE)
         time.sleep(0.1)
         assert _out(w, 'which').text.startswith(f'Real digit {k + 1} of 50: a {label} ')
-        assert f'P(3) = {p_lin}' in _out(w, 'linear-text').text
-        assert f'P(3) = {p_net}' in _out(w, 'net-text').text
+        assert f'P(3) = {p_lin}' in _out(w, 'linear-text').text and f'P(3) = {p_net}' in _out(w, 'net-text').text
         right += _out(w, 'net-verdict').text == str(label)
     assert right >= 4
-
 
 @needs_browser
 def test_sgd_learning_rate_slider_from_the_keyboard(browser):
     from selenium.webdriver.common.keys import Keys
-    d = _open(browser)
-    w = _widget(d, 'sgd-quadratic')
+    w = _widget(_open(browser), 'sgd-quadratic')
     lr = w.find_element('css selector', 'input[type=range]')
     status = lambda: _out(w, 'status').text
     assert 'creeps towards the minimum' in status() and w.get_attribute('data-diverged') == 'false'
     lr.send_keys(Keys.END)                                   # lr 1.2 on w**2: flies off
-    assert 'diverges' in status() and w.get_attribute('data-diverged') == 'true'
-    assert lr.get_attribute('aria-valuetext') == '1.2'
+    assert 'diverges' in status() and w.get_attribute('data-diverged') == 'true' and lr.get_attribute('aria-valuetext') == '1.2'
     w.find_element('xpath', './/label[contains(., "Roller coaster")]').click()
     assert 'MSE 25824 at the start, 677 at the end' in status(), status()   # notebook 4: 25823.8 -> 676.95
     lr.send_keys(Keys.END)                                   # lr 1e-4: diverges
@@ -343,79 +236,47 @@ def test_sgd_learning_rate_slider_from_the_keyboard(browser):
     assert 'diverged' not in status() and w.get_attribute('data-diverged') == 'false', status()
     assert 'Loss per step' in _out(w, 'loss-plot').get_attribute('aria-label')
 
-
 @needs_browser
 def test_broadcast_playground(browser):
     from selenium.webdriver.common.keys import Keys
-    d = _open(browser)
-    w = _widget(d, 'broadcast')
+    w = _widget(_open(browser), 'broadcast')
     first, second = w.find_elements('css selector', 'input[type=text]')
     result = lambda: _out(w, 'result').text
     assert result() == '(5, 1, 28, 28) with (4, 28, 28) broadcasts to (5, 4, 28, 28).'
-    for box, text in ((first, '2, 3, 4'), (second, '(3, 1)')):
-        box.send_keys(Keys.CONTROL, 'a'); box.send_keys(text)
+    for box, text in ((first, '2, 3, 4'), (second, '(3, 1)')): box.send_keys(Keys.CONTROL, 'a'); box.send_keys(text)
     assert result() == '(2, 3, 4) with (3, 1) broadcasts to (2, 3, 4).'
     second.send_keys(Keys.CONTROL, 'a'); second.send_keys('2, 4')
-    assert 'does not broadcast: dimension -2 has sizes 3 and 2' in result()
-    assert len(w.find_elements('css selector', 'td.dw-clash')) >= 2
+    assert 'does not broadcast: dimension -2 has sizes 3 and 2' in result() and len(w.find_elements('css selector', 'td.dw-clash')) >= 2
     second.send_keys(Keys.CONTROL, 'a'); second.send_keys('2, x')
     assert '"x" is not a size' in w.text
     w.find_element('xpath', './/button[contains(., "(256, 1) with (256)")]').click()
     assert result() == '(256, 1) with (256,) broadcasts to (256, 256).'
 
-
 @needs_browser
 def test_relu_sum_sliders_and_fit(browser):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select
-    d = _open(browser)
-    w = _widget(d, 'relu-sum')
+    w = _widget(_open(browser), 'relu-sum')
     err = lambda: float(w.get_attribute('data-error'))
+    slopes = lambda: w.find_elements('xpath', './/label[normalize-space()="slope change"]/following-sibling::input')
     flat = err()
-    slopes = w.find_elements('xpath', './/label[normalize-space()="slope change"]/following-sibling::input')
-    assert len(slopes) == 3
-    for _ in range(10): slopes[1].send_keys(Keys.ARROW_RIGHT)   # a rising hinge at -0.75: closer to the wave
+    assert len(slopes()) == 3
+    for _ in range(10): slopes()[1].send_keys(Keys.ARROW_RIGHT)   # a rising hinge at -0.75: closer to the wave
     assert err() < flat
     Select(w.find_element('xpath', './/label[.="Number of ReLUs"]/following-sibling::select')).select_by_visible_text('5')
-    assert len(w.find_elements('xpath', './/label[normalize-space()="slope change"]/following-sibling::input')) == 5
+    assert len(slopes()) == 5
     w.find_element('xpath', './/button[.="Fit the slopes for me"]').click()
     assert err() < 0.01, err()
     assert 'Fit error' in _out(w, 'status').text and 'with 5 ReLUs' in _out(w, 'plot').get_attribute('aria-label')
 
-
 @needs_browser
-def test_nothing_scrolls_sideways_at_phone_width(browser):
-    d = _open(browser, 375)
-    inner = d.execute_script('return document.documentElement.clientWidth')
-    assert d.execute_script('return document.documentElement.scrollWidth') <= inner
-    for name in NAMES:
-        right = d.execute_script('return arguments[0].getBoundingClientRect().right', _widget(d, name))
-        assert right <= inner, name
-
-
-def _axe_path():
-    "axe-core's axe.min.js: $AXE_JS, or where `npm ci` (package.json) or .ci/run's fallback puts it."
-    for p in (os.environ.get('AXE_JS'), ROOT/'node_modules'/'axe-core'/'axe.min.js', ROOT/'.venv'/'npm'/'node_modules'/'axe-core'/'axe.min.js'):
-        if p and Path(p).is_file(): return Path(p)
-
-@needs_browser
-@pytest.mark.skipif(_axe_path() is None, reason='axe-core is not installed: run `npm ci` at the repository root (or set AXE_JS to axe.min.js)')
+@pytest.mark.skipif(bool(a11y_audit.tools_missing()), reason=f'{a11y_audit.tools_missing()}')
 @pytest.mark.parametrize('width', [1280, 375])
-def test_axe_finds_no_serious_violation(browser, width):
+def test_axe_and_no_sideways_scrolling(browser, width):
+    "tools/a11y_audit.py's check on the test page: no serious or critical axe violation, no sideways scrolling, no widget past the edge."
     d = _open(browser, width)
-    d.execute_script(_axe_path().read_text())
-    res = d.execute_async_script('''
-        const done = arguments[arguments.length - 1];
-        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-           .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))))
-           .catch(e => done(String(e)));''')
-    assert isinstance(res, list), res
-    bad = [v for v in res if v['impact'] in ('serious', 'critical')]
-    assert not bad, json.dumps(bad, indent=1)
-
-
-if __name__ == '__main__':
-    srv = serve()
-    print(f'Serving the widgets test page at http://127.0.0.1:{srv.server_port}/widgets-test/index.html (Ctrl-C to stop)')
-    try: threading.Event().wait()
-    except KeyboardInterrupt: srv.shutdown()
+    inner = d.execute_script('return document.documentElement.clientWidth')
+    for name in WHERE: assert d.execute_script('return arguments[0].getBoundingClientRect().right', _widget(d, name)) <= inner, name
+    found = a11y_audit.audit_page(d, d.base_url, width, a11y_audit.find_axe().read_text(), load=False)
+    bad = a11y_audit.failures([dict(page='widgets-test/index.html', width=width, **found)])
+    assert not bad, '\n'.join(bad)

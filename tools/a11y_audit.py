@@ -48,11 +48,12 @@ def find_browser() -> tuple:
     return chrome, driver
 
 
-def tools_missing() -> str | None:
-    "Why the audit cannot run here, or None when everything it needs is installed."
+def tools_missing(axe:bool=True) -> str | None:
+    "Why the audit (with axe=False: just the browser) cannot run here, or None when everything it needs is installed."
     try:
         import selenium  # noqa: F401
-        find_browser(); find_axe()
+        find_browser()
+        if axe: find_axe()
     except ImportError: return "the Python package selenium is not installed (pip install selenium)"
     except Missing as e: return str(e)
     return None
@@ -70,12 +71,14 @@ def serve(site:Path):
 
 
 def start_browser(profile:str):
+    "Headless Chromium through chromedriver, its profile in the folder `profile`, its console kept for get_log('browser')."
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     chrome, driver = find_browser()
     opts = webdriver.ChromeOptions()
     opts.binary_location = chrome
     for f in CHROME_FLAGS + [f'--user-data-dir={profile}']: opts.add_argument(f)
+    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     d = webdriver.Chrome(service=Service(driver), options=opts)
     d.set_page_load_timeout(60); d.set_script_timeout(120)
     return d
@@ -87,17 +90,9 @@ def site_pages(site:Path) -> list:
                   if 'site_libs' not in p.parts and not p.name.startswith('_'))
 
 
-def audit_page(driver, url:str, width:int, axe_js:str) -> dict:
-    "axe violations (serious and critical) and the sideways overflow of one page at one width."
-    driver.set_window_size(width, 900)
-    driver.get(url)
-    driver.execute_async_script("""
-        const done = arguments[arguments.length - 1];
-        const ready = () => document.readyState === 'complete';
-        const typeset = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
-        const mj = () => Promise.race([typeset, new Promise(r => setTimeout(r, 10000))]);
-        const wait = () => ready() ? mj().then(() => setTimeout(done, 300), () => done()) : setTimeout(wait, 50);
-        wait();""")
+def audit_page(driver, url:str, width:int, axe_js:str, load:bool=True) -> dict:
+    "axe violations (serious and critical) and the sideways overflow of one page at one width (load=False: of the page open now)."
+    if load: _load(driver, url, width)
     driver.execute_script(axe_js)
     res = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
@@ -110,6 +105,19 @@ def audit_page(driver, url:str, width:int, axe_js:str) -> dict:
     overflow = driver.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     return dict(violations=[v for v in res if v['impact'] in FAIL_IMPACTS], overflow=int(overflow))
+
+
+def _load(driver, url:str, width:int):
+    "Open `url` at `width` px; wait until it has loaded and MathJax has typeset it."
+    driver.set_window_size(width, 900)
+    driver.get(url)
+    driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const ready = () => document.readyState === 'complete';
+        const typeset = (window.MathJax && MathJax.startup && MathJax.startup.promise) || Promise.resolve();
+        const mj = () => Promise.race([typeset, new Promise(r => setTimeout(r, 10000))]);
+        const wait = () => ready() ? mj().then(() => setTimeout(done, 300), () => done()) : setTimeout(wait, 50);
+        wait();""")
 
 
 def audit(site:Path, pages:list|None=None, widths=(1280, 375)) -> list:

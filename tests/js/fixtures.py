@@ -92,10 +92,10 @@ def relu_fixtures() -> dict:
 
 
 def write_fixtures(out:Path=OUT, digits=None) -> Path:
-    "Write every fixture into `out`; `digits` defaults to `load_mnist_sample()`."
+    "Write every fixture into `out`; `digits` defaults to the copy of MNIST_SAMPLE digitlib ships."
     from digitlib.data import load_mnist_sample
     out.mkdir(parents=True, exist_ok=True)
-    digits = load_mnist_sample(verbose=False) if digits is None else digits
+    digits = load_mnist_sample('shipped', verbose=False) if digits is None else digits
     pixels, scores = digit_fixtures(digits)
     (out/'valid_pixels.bin').write_bytes(pixels)
     (out/'digitlib_scores.json').write_text(json.dumps(scores))
