@@ -92,7 +92,7 @@ assets: venv
 
 # Open in Colab, Run all: each notebook alone in an empty folder, on the versions of Colab's packages
 # (tests/colab/requirements.txt, in .venv-colab), its setup cell installing digitlib from this checkout's
-# committed HEAD. Needs the package index the first time, and takes about 15 minutes.
+# committed HEAD. Needs the package index the first time; then about 10 minutes on 2 cores.
 COLAB_VENV := .venv-colab
 COLAB_PYTHON ?= $(shell for p in python3.12 $$(pyenv root 2>/dev/null)/versions/3.12*/bin/python3.12; do \
   $$p -c 'import sys; print(sys.executable)' 2>/dev/null && break; done)
