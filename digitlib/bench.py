@@ -5,9 +5,11 @@
 from __future__ import annotations
 import argparse, statistics, time
 import torch
-from ._checks import checks, positive, positive_int, optional
-from .data import load_mnist_sample, binary_xy, set_seed, as_device
-from .loss import DataLoaders, mnist_loss, batch_accuracy
+from .core import checks, positive, positive_int, optional
+from .data import load_mnist_sample, binary_xy
+from .core import set_seed, as_device
+from .data import DataLoaders
+from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 from .learner import Learner
 from .nonlinearity import simple_net

@@ -5,12 +5,13 @@
 from __future__ import annotations
 import math, re, time
 import torch
-from ._checks import checks, positive, positive_int, optional
+from fastcore.basics import patch
+from .core import checks, positive, positive_int, optional, data_loaders, module
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 
 # %% auto #0
-__all__ = ['CancelFitException', 'Callback', 'Recorder', 'TrainingDiverged', 'DivergenceCheck', 'ProgressCallback', 'Learner']
+__all__ = ['CancelFitException', 'Callback', 'Learner', 'Recorder', 'TrainingDiverged', 'DivergenceCheck', 'ProgressCallback']
 
 # %% ../notebooks/07_learner.ipynb #350a849d
 class CancelFitException(Exception):
@@ -24,6 +25,76 @@ class Callback:
         "The Learner's attribute for this callback: `Recorder` -> `learn.recorder`, `ProgressCallback` -> `learn.progress`."
         name = re.sub(r'Callback$', '', type(self).__name__)
         return re.sub(r'(?<!^)(?=[A-Z])', '_', name).lower()
+
+# %% ../notebooks/07_learner.ipynb #b6f6d772
+class Learner:
+    "The chapter's training loop in a class: trains `model` on `dls`, and calls its callbacks at every event."
+    def __init__(self,
+                 dls, # `DataLoaders`: `.train` and `.valid` batches of (xb, yb), and their `.device`
+                 model, # An `nn.Module`, moved to `dls.device`
+                 loss_func=mnist_loss, # Loss of (predictions, targets)
+                 opt_func=BasicOptim, # Makes the optimizer from (parameters, lr)
+                 lr:float=0.1, # Learning rate, used by `fit` unless it is given another
+                 metrics=batch_accuracy, # A metric of (predictions, targets), or a list of them
+                 cbs=None # Callbacks (instances or classes) besides `default_cbs`
+                ):
+        self.dls, self.model, self.loss_func, self.opt_func, self.lr = dls, model.to(dls.device), loss_func, opt_func, lr
+        self.metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
+        self.cbs = []
+        for cb in self.default_cbs(cbs) + list(cbs or []): self.add_cb(cb)
+
+    def default_cbs(self, cbs): return []  # the callbacks every learner gets: step 4 fills this in
+
+    def add_cb(self, cb):
+        "Add callback `cb` (or make one, if it is a class), and make it `self.<cb.name>`."
+        if isinstance(cb, type): cb = cb()
+        cb.learn = self
+        setattr(self, cb.name, cb)   # e.g. learn.recorder
+        self.cbs.append(cb)
+
+    def __call__(self, event:str): # The event's name, e.g. 'after_batch'
+        "Call the method named `event` of every callback that has one, in `order`."
+        for cb in sorted(self.cbs, key=lambda cb: cb.order):
+            if hasattr(cb, event): getattr(cb, event)()
+
+# %% ../notebooks/07_learner.ipynb #5dfba8fe
+@patch
+def one_batch(self:Learner):
+    "Predict and compute the loss of batch `xb`, `yb`; when training, also the gradient, a step and the reset."
+    self('before_batch')
+    self.preds = self.model(self.xb)
+    self.loss = self.loss_func(self.preds, self.yb)
+    if self.training:
+        self.loss.backward()
+        self.opt.step()
+        self.opt.zero_grad()
+    self('after_batch')
+
+@patch
+def one_epoch(self:Learner, training:bool): # True: the training batches; False: the validation batches
+    "One pass over the training batches (learning) or the validation batches (measuring only)."
+    self.training = training
+    self.model.train(training)
+    with torch.set_grad_enabled(training):
+        for self.xb, self.yb in (self.dls.train if training else self.dls.valid): self.one_batch()
+
+@patch
+def fit(self:Learner,
+        n_epoch:int, # Number of epochs
+        lr:float=None # Learning rate; None: the learner's `lr`
+       ):
+    "Train for `n_epoch` epochs: the chapter's loop, with the callbacks called at every event."
+    if lr is not None: self.lr = lr
+    self.n_epoch, self.opt = n_epoch, self.opt_func(self.model.parameters(), self.lr)
+    try:
+        self('before_fit')
+        for self.epoch in range(n_epoch):
+            self('before_epoch')
+            self.one_epoch(training=True)
+            self.one_epoch(training=False)
+            self('after_epoch')
+    except CancelFitException: pass
+    finally: self('after_fit')
 
 # %% ../notebooks/07_learner.ipynb #9bc8b80c
 class Recorder(Callback):
@@ -114,77 +185,27 @@ class ProgressCallback(Callback):
     def after_fit(self): self.mbar.update(self.learn.n_epoch)  # the last update closes the bars, keeping the table
 
 # %% ../notebooks/07_learner.ipynb #64170663
-class Learner:
-    "The chapter's training loop in a class: trains `model` on `dls`, and calls its callbacks at every event."
-    @checks(lr=positive)
-    def __init__(self,
-                 dls, # `DataLoaders`: `.train` and `.valid` batches of (xb, yb), and their `.device`
-                 model, # An `nn.Module`, moved to `dls.device`
-                 loss_func=mnist_loss, # Loss of (predictions, targets)
-                 opt_func=BasicOptim, # Makes the optimizer from (parameters, lr)
-                 lr:float=0.1, # Learning rate, used by `fit` unless it is given another
-                 metrics=batch_accuracy, # A metric of (predictions, targets), or a list of them
-                 cbs=None # Callbacks besides `Recorder` and `DivergenceCheck`; None adds a `ProgressCallback`
-                ):
-        self.dls, self.model, self.loss_func, self.opt_func, self.lr = dls, model.to(dls.device), loss_func, opt_func, lr
-        self.metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-        self.cbs = []
-        for cb in [Recorder(), DivergenceCheck()] + ([ProgressCallback()] if cbs is None else list(cbs)):
-            if isinstance(cb, type): cb = cb()
-            cb.learn = self
-            setattr(self, cb.name, cb)
-            self.cbs.append(cb)
+@patch
+def default_cbs(self:Learner, cbs): # The `cbs` given to the learner: None adds a progress bar
+    "The callbacks every learner gets: a `Recorder`, a `DivergenceCheck`, and a `ProgressCallback` when `cbs` is None."
+    return [Recorder(), DivergenceCheck()] + ([ProgressCallback()] if cbs is None else [])
 
-    def __call__(self, event:str): # The event's name, e.g. 'after_batch'
-        "Call the method named `event` of every callback that has one, in `order`."
-        for cb in sorted(self.cbs, key=lambda cb: cb.order):
-            if hasattr(cb, event): getattr(cb, event)()
-
-    def one_batch(self):
-        "Predict and compute the loss of batch `xb`, `yb`; when training, also the gradient, a step and the reset."
-        self('before_batch')
-        self.preds = self.model(self.xb)
-        self.loss = self.loss_func(self.preds, self.yb)
-        if self.training:
-            self.loss.backward()
-            self.opt.step()
-            self.opt.zero_grad()
-        self('after_batch')
-
-    def one_epoch(self, training:bool): # True: the training batches; False: the validation batches
-        "One pass over the training batches (learning) or the validation batches (measuring only)."
-        self.training = training
-        self.model.train(training)
-        with torch.set_grad_enabled(training):
-            for self.xb, self.yb in (self.dls.train if training else self.dls.valid): self.one_batch()
-
-    @checks(n_epoch=positive_int, lr=optional(positive))
-    def fit(self,
-            n_epoch:int, # Number of epochs
-            lr:float=None # Learning rate; None: the learner's `lr`
-           ):
-        "Train for `n_epoch` epochs: the chapter's loop, with the callbacks called at every event."
-        if lr is not None: self.lr = lr
-        self.n_epoch, self.opt = n_epoch, self.opt_func(self.model.parameters(), self.lr)
-        try:
-            self('before_fit')
-            for self.epoch in range(n_epoch):
-                self('before_epoch')
-                self.one_epoch(training=True)
-                self.one_epoch(training=False)
-                self('after_epoch')
-        except CancelFitException: pass
-        finally: self('after_fit')
-
-    @torch.no_grad()
-    def get_preds(self, dl=None): # Batches of (xb, yb); None: the validation batches
-        "The model's raw outputs on all of `dl`, and the targets: `(preds, targets)`."
-        self.model.eval()
+@patch
+def get_preds(self:Learner, dl=None): # Batches of (xb, yb); None: the validation batches
+    "The model's raw outputs on all of `dl`, and the targets: `(preds, targets)`."
+    self.model.eval()
+    with torch.no_grad():
         preds, targets = zip(*[(self.model(xb), yb) for xb, yb in (self.dls.valid if dl is None else dl)])
-        return torch.cat(preds), torch.cat(targets)
+    return torch.cat(preds), torch.cat(targets)
 
-    def validate(self, dl=None # Batches of (xb, yb); None: the validation batches
-                ) -> list:
-        "`[loss, *metrics]` of the model on all of `dl`."
-        preds, targets = self.get_preds(dl)
-        return [float(f(preds, targets)) for f in [self.loss_func] + self.metrics]
+@patch
+def validate(self:Learner, dl=None # Batches of (xb, yb); None: the validation batches
+            ) -> list:
+    "`[loss, *metrics]` of the model on all of `dl`."
+    preds, targets = self.get_preds(dl)
+    return [float(f(preds, targets)) for f in [self.loss_func] + self.metrics]
+
+# %% ../notebooks/07_learner.ipynb #lrn0chk0
+# The entry points a reader calls with their own loaders, model and numbers: one clear error each (digitlib.core's rules).
+Learner.__init__ = checks(dls=data_loaders, model=module, lr=positive)(Learner.__init__)
+Learner.fit = checks(n_epoch=positive_int, lr=optional(positive))(Learner.fit)

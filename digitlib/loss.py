@@ -5,15 +5,14 @@
 from __future__ import annotations
 
 import torch
-from .data import as_device
+from .core import as_device
 from .sgd import mse
-from ._checks import checks, same_shape, same_length, tensor_items, positive_int
+from .core import checks, same_shape, same_length, tensor_items, positive_int
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
 
 # %% auto #0
-__all__ = ['init_params', 'linear1', 'sigmoid', 'mnist_loss', 'rmse', 'l1', 'batch_accuracy', 'TensorDataLoader', 'DataLoaders',
-           'mse']
+__all__ = ['init_params', 'linear1', 'sigmoid', 'mnist_loss', 'rmse', 'l1', 'batch_accuracy', 'mse']
 
 # %% ../notebooks/05_loss.ipynb #3305c59e
 def init_params(size, # Shape, e.g. `(28*28, 1)` for the weights or `1` for the bias
@@ -70,39 +69,3 @@ def batch_accuracy(preds:torch.Tensor, # Raw scores of a one-output model (befor
     "Fraction of the batch on the right side: `sigmoid(preds) > 0.5` exactly where `yb` is 1. A 0-d float tensor."
     correct = (sigmoid(preds) > 0.5) == yb
     return correct.float().mean()
-
-# %% ../notebooks/05_loss.ipynb #fe9a3d27
-class TensorDataLoader:
-    "Mini-batches `(x[idx], y[idx])` cut by index from tensors kept on `device`; shuffled with a seeded generator."
-    @checks(same_length('x', 'y'), x=tensor_items, y=tensor_items, bs=positive_int)
-    def __init__(self, x, y, # Inputs and targets, one row per item
-                 bs:int=256, # Batch size
-                 shuffle:bool=False, # Draw a new random order each epoch
-                 seed:int=0, # Seed of the shuffling order
-                 device=None): # Where batches live; default `default_device()`
-        self.device = as_device(device)
-        self.x, self.y, self.bs, self.shuffle = x.to(self.device), y.to(self.device), bs, shuffle
-        self.gen = torch.Generator().manual_seed(seed)
-    def __len__(self): return -(-len(self.x)//self.bs)  # batches per epoch: the last one may be smaller
-    def __iter__(self):
-        n = len(self.x)
-        if not self.shuffle:
-            for i in range(0, n, self.bs): yield self.x[i:i+self.bs], self.y[i:i+self.bs]
-            return
-        idx = torch.randperm(n, generator=self.gen).to(self.device)
-        for i in range(0, n, self.bs):
-            b = idx[i:i+self.bs]
-            yield self.x.index_select(0, b), self.y.index_select(0, b)  # several times faster than x[b] on the CPU
-
-# %% ../notebooks/05_loss.ipynb #bb2e7932
-class DataLoaders:
-    "A training and a validation loader, as fastai pairs them."
-    def __init__(self, train, valid): self.train, self.valid = train, valid
-    @property
-    def device(self): return self.train.device
-    @classmethod
-    def from_tensors(cls, train_x, train_y, valid_x, valid_y, bs:int=256, seed:int=0, device=None):
-        "Shuffled training batches and ordered validation batches of size `bs`, on `device`."
-        return cls(TensorDataLoader(train_x, train_y, bs, shuffle=True, seed=seed, device=device),
-                   TensorDataLoader(valid_x, valid_y, bs, shuffle=False, device=device))
-    def __repr__(self): return f"DataLoaders(train: {len(self.train.x)} items, valid: {len(self.valid.x)} items, bs={self.train.bs}, device={self.device})"

@@ -5,7 +5,7 @@
 from __future__ import annotations
 import torch
 from .data import multiclass_xy
-from .loss import DataLoaders
+from .data import DataLoaders
 
 # %% auto #0
 __all__ = ['softmax', 'log_softmax', 'cross_entropy', 'multi_accuracy', 'multiclass_dls', 'confusion_matrix', 'most_confused']

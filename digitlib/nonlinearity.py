@@ -6,9 +6,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ._checks import checks, positive, positive_int, optional
-from .data import binary_xy, default_device, set_seed
-from .loss import DataLoaders, mnist_loss, batch_accuracy
+from .core import checks, positive, positive_int, optional
+from .data import binary_xy
+from .core import default_device, set_seed
+from .data import DataLoaders
+from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 from .learner import Learner
 

@@ -4,7 +4,7 @@
 """Putting it together: the chapter's training loop (`calc_grad`, `train_epoch`, `validate_epoch`, `train_model`) and its optimizer, `BasicOptim`."""
 from __future__ import annotations
 import torch
-from ._checks import checks, positive, positive_int
+from .core import checks, positive, positive_int
 from .loss import mnist_loss, batch_accuracy
 
 # %% auto #0

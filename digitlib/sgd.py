@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import torch
-from ._checks import checks, positive, positive_int, same_shape
+from .core import checks, positive, positive_int, same_shape
 
 # %% auto #0
 __all__ = ['numerical_grad', 'sgd_step', 'quadratic', 'mse', 'apply_step', 'sgd_fit', 'gd_path']

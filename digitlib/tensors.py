@@ -4,7 +4,7 @@
 """Pixel similarity: the ideal 3 and 7, distances between images, and a classifier that learns nothing."""
 from __future__ import annotations
 import torch
-from ._checks import checks, images, image_stack
+from .core import checks, images, image_stack
 
 # %% auto #0
 __all__ = ['mean_digit', 'mnist_distance', 'rmse_distance', 'is_3', 'pixel_similarity_accuracy']
