@@ -15,7 +15,9 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt
 import torch
 
-from digitlib.data import load_mnist_sample, set_seed
+from digitlib.core import set_seed
+from digitlib.data import load_mnist_sample
+from digitlib.tensors import mean_digit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +30,7 @@ def make_thumbnail(out:Path, n_rows:int=5, n_cols:int=8):
     pick = lambda imgs, n: imgs[torch.randperm(len(imgs))[:n]]
     half = n_rows * n_cols // 2
     grid = torch.cat([pick(threes, half), pick(sevens, half)])[torch.randperm(2*half)]
-    ideal3, ideal7 = threes.mean(0), sevens.mean(0)   # the "ideal" digits of the pixel-similarity model
+    ideal3, ideal7 = mean_digit(threes), mean_digit(sevens)   # the "ideal" digits of the pixel-similarity model
 
     fig = plt.figure(figsize=(12, 6.3), dpi=100, facecolor='white')
     gs = fig.add_gridspec(n_rows, n_cols + 5, left=0.03, right=0.97, top=0.80, bottom=0.04, wspace=0.08, hspace=0.08)
