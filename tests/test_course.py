@@ -71,3 +71,27 @@ def test_answers_are_folded(path):
         assert opened == questions, f"{opened} folded answers for {questions} questions"
         assert not outside, f"code cells with output outside any answer: {outside}"
     elif path.name != '10_recap.ipynb' or opened: assert opened >= 2, f"{opened} folded exercise answers, want 2 to 4"
+
+# ------------------------------------------------------------------ the lesson in front
+TEACHING_PAGES = CHAPTER_NBS + [ROOT/'chapters/questions.ipynb']
+TEST_LINE = re.compile(r'\b(assert|test_(eq|ne|close|fail|is|eq_type|shuffled|stdout|warns))\b')
+
+def visible_test_lines(path) -> int:
+    "Lines of visible code cells that assert (`assert`, fastcore's `test_*`), comments aside."
+    return sum(bool(TEST_LINE.search(l)) for c in nb(path)['cells'] if c['cell_type'] == 'code' and not hidden(src(c))
+               for l in src(c).splitlines() if not l.lstrip().startswith('#'))
+
+def test_visible_test_code_is_short():
+    "At most 40 visible lines of test code on all the teaching pages together: only the checks that teach stay in sight."
+    counts = {p.name: n for p in TEACHING_PAGES if (n := visible_test_lines(p))}
+    assert sum(counts.values()) <= 40, f"{sum(counts.values())} visible test lines: {counts}"
+
+BOOK_DEFS = ['mnist_distance', 'is_3', 'mse', 'mnist_loss', 'init_params', 'linear1', 'sigmoid', 'calc_grad', 'train_epoch',
+             'batch_accuracy', 'validate_epoch', 'train_model', 'BasicOptim', 'simple_net', 'apply_step', 'f', 'mean_digit',
+             'rmse_distance', 'l1', 'rmse']
+
+def test_book_definitions_carry_no_decorator():
+    "The book's functions read as the book writes them: no decorator line above their `def` or `class` on the page."
+    bad = [f"{p.name}: {m[1].strip()} above {m[2]}" for p in TEACHING_PAGES for c in nb(p)['cells'] if c['cell_type'] == 'code' and not hidden(src(c))
+           for m in re.finditer(r'^(@.*)\n(?:@.*\n)*(?:def|class) (\w+)', src(c), re.M) if m[2] in BOOK_DEFS]
+    assert not bad, '\n'.join(bad)
