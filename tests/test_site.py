@@ -108,6 +108,15 @@ def nav(items) -> list:
         elif isinstance(it, dict): out += ([it['href']] if it.get('href') else []) + nav(it.get('menu')) + nav(it.get('contents'))
     return out
 
+def test_categories_filter_something():
+    "A reader can filter the cards by category: a dozen at most, each on two pages or more."
+    pages = {}
+    for page in PAGES:
+        for c in front_matter(page).get('categories') or []: pages.setdefault(c, []).append(page.name)
+    assert len(pages) <= 12, f"{len(pages)} categories: {sorted(pages)}"
+    lonely = {c: ps for c, ps in pages.items() if len(ps) < 2}
+    assert not lonely, f"categories on one page only: {lonely}"
+
 def test_listings_and_navigation_follow_the_reading_order():
     "Every page but the home page is one card, in `order`, with its own picture; the sidebar and the navbar list them in the same order."
     course, appendix = listing('course-pages'), listing('appendix-pages')
