@@ -37,7 +37,8 @@ def test_ideal_digits_are_the_mean_training_digits(digits):
 def test_models_are_what_notebook_10_trains(digits, one_thread):
     "Retrain both models exactly as notebook 10 does: the JSON's predictions equal theirs to 1e-5."
     from torch import nn
-    from digitlib.data import set_seed, binary_xy
+    from digitlib.core import set_seed
+    from digitlib.data import binary_xy
     from digitlib.optimizer import train_model
     from digitlib.nonlinearity import simple_net, fit_binary, binary_dls
     set_seed(42); lin = nn.Linear(28*28, 1); accs = train_model(lin, binary_dls(digits), 20, 1.0)
