@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from .core import as_device
 from .sgd import mse
-from .core import checks, same_shape, same_length, tensor_items, positive_int
+from .core import checks, same_length, tensor_items, positive_int
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
 
@@ -38,34 +38,22 @@ def sigmoid(x:torch.Tensor # Scores, a tensor of any shape
     return torch.where(x >= 0, 1/(1 + e), e/(1 + e))
 
 # %% ../notebooks/05_loss.ipynb #15bf5397
-@checks(same_shape('predictions', 'targets'))
-def mnist_loss(predictions:torch.Tensor, # Raw scores from the model, e.g. (N, 1)
-               targets:torch.Tensor # 1 for a 3, 0 for a 7; the same shape as `predictions`
-              ) -> torch.Tensor:
+def mnist_loss(predictions, targets):
     "Mean distance between `sigmoid(predictions)` and the 0/1 `targets`: a smooth loss for a yes/no classifier."
     predictions = sigmoid(predictions)
     return torch.where(targets==1, 1-predictions, predictions).mean()
 
 # %% ../notebooks/05_loss.ipynb #e12c2a7f
-@checks(same_shape('preds', 'targets'))
-def rmse(preds:torch.Tensor, # Predictions
-         targets:torch.Tensor # Targets, the same shape as `preds`
-        ) -> torch.Tensor:
+def rmse(preds, targets):
     "Root mean squared error: the square root of the MSE, in the units of the targets."
     return ((preds-targets)**2).mean().sqrt()
 
-@checks(same_shape('preds', 'targets'))
-def l1(preds:torch.Tensor, # Predictions
-       targets:torch.Tensor # Targets, the same shape as `preds`
-      ) -> torch.Tensor:
+def l1(preds, targets):
     "Mean absolute error (L1): the average of `|preds - targets|`."
     return (preds-targets).abs().mean()
 
 # %% ../notebooks/05_loss.ipynb #8136e233
-@checks(same_shape('preds', 'yb'))
-def batch_accuracy(preds:torch.Tensor, # Raw scores of a one-output model (before sigmoid), e.g. (N, 1)
-                   yb:torch.Tensor # Targets, 1 for a 3 and 0 for a 7; the same shape
-                  ) -> torch.Tensor:
+def batch_accuracy(preds, yb):
     "Fraction of the batch on the right side: `sigmoid(preds) > 0.5` exactly where `yb` is 1. A 0-d float tensor."
     correct = (sigmoid(preds) > 0.5) == yb
     return correct.float().mean()

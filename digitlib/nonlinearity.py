@@ -15,7 +15,7 @@ from .optimizer import BasicOptim
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['collapse_linear', 'simple_net', 'binary_dls', 'fit_binary', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
+__all__ = ['simple_net', 'collapse_linear', 'binary_dls', 'fit_binary', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
 
 # %% ../notebooks/08_nonlinearity.ipynb #306a2916
 def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
@@ -29,13 +29,15 @@ def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
     return res
 
 # %% ../notebooks/08_nonlinearity.ipynb #0bccf778
-@checks(n_in=positive_int, n_hidden=positive_int, n_out=positive_int)
 def simple_net(n_in:int=28*28, # Inputs per item: 784 pixels for a flattened MNIST digit
                n_hidden:int=30, # Size of the hidden layer (activations between the two linear layers)
                n_out:int=1 # Outputs: 1 score for 3-vs-7, 10 for all digits
               ) -> nn.Sequential:
     "The chapter's neural network: `Linear(n_in, n_hidden)`, `ReLU`, `Linear(n_hidden, n_out)`."
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_out))
+
+# %% ../notebooks/08_nonlinearity.ipynb #ccf05064
+simple_net = checks(n_in=positive_int, n_hidden=positive_int, n_out=positive_int)(simple_net)  # simple_net(n_hidden=0) would train silently on nothing
 
 # %% ../notebooks/08_nonlinearity.ipynb #88a560ae
 def binary_dls(digits, # `Digits` with 3s and 7s, e.g. from `load_mnist_sample()`

@@ -4,7 +4,6 @@
 """Putting it together: the chapter's training loop (`calc_grad`, `train_epoch`, `validate_epoch`, `train_model`) and its optimizer, `BasicOptim`."""
 from __future__ import annotations
 import torch
-from .core import checks, positive, positive_int
 from .loss import mnist_loss, batch_accuracy
 
 # %% auto #0
@@ -57,7 +56,6 @@ def train_epoch(model, # A function from inputs to predictions, whose parameters
         opt.zero_grad()
 
 # %% ../notebooks/06_optimizer.ipynb #1af7a4cd
-@checks(epochs=positive_int, lr=positive)
 def train_model(model, # An `nn.Module`, e.g. `nn.Linear(28*28, 1)`
                 dls, # `DataLoaders`: `.train` and `.valid` batches
                 epochs:int, # How many epochs to train

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import torch
-from .core import checks, positive, positive_int, same_shape
 
 # %% auto #0
 __all__ = ['numerical_grad', 'sgd_step', 'quadratic', 'mse', 'apply_step', 'sgd_fit', 'gd_path']
@@ -46,10 +45,7 @@ def quadratic(t:torch.Tensor, # The input: times, a tensor of any shape
     return a*(t**2) + (b*t) + c
 
 # %% ../notebooks/04_sgd.ipynb #2bf3973a
-@checks(same_shape('preds', 'targets'))
-def mse(preds:torch.Tensor, # Predictions
-        targets:torch.Tensor # Targets, the same shape as `preds`
-       ) -> torch.Tensor:
+def mse(preds, targets):
     "Mean squared error: the average of `(preds-targets)**2` (no square root; that would be RMSE)."
     return ((preds-targets)**2).mean()
 
@@ -68,7 +64,6 @@ def apply_step(params:torch.Tensor, # The parameters, a leaf tensor that require
     return loss.item()
 
 # %% ../notebooks/04_sgd.ipynb #755892ff
-@checks(lr=positive, steps=positive_int)
 def sgd_fit(params:torch.Tensor, # The parameters, a leaf tensor that requires grad; updated in place
             f, # The model: `f(x, params)` gives the predictions
             x, y, # Inputs and targets
@@ -86,7 +81,6 @@ def sgd_fit(params:torch.Tensor, # The parameters, a leaf tensor that requires g
     return losses, history
 
 # %% ../notebooks/04_sgd.ipynb #638a38ff
-@checks(lr=positive, steps=positive_int)
 def gd_path(f, # Function of one weight tensor returning a single number
             w0, # Starting weight (a number or a tensor)
             lr:float, # Learning rate

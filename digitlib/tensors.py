@@ -4,41 +4,29 @@
 """Pixel similarity: the ideal 3 and 7, distances between images, and a classifier that learns nothing."""
 from __future__ import annotations
 import torch
-from .core import checks, images, image_stack
 
 # %% auto #0
 __all__ = ['mean_digit', 'mnist_distance', 'rmse_distance', 'is_3', 'pixel_similarity_accuracy']
 
 # %% ../notebooks/02_tensors.ipynb #b2c31f68
-@checks(imgs=image_stack)
-def mean_digit(imgs:torch.Tensor, # A stack of images of one digit, shape (N, 28, 28), floats in [0, 1]
-              ) -> torch.Tensor: # The ideal digit, shape (28, 28)
-    "The 'ideal' digit: the average of a stack of images, pixel by pixel."
+def mean_digit(imgs):
+    "The 'ideal' digit: the average of a stack of images (N, 28, 28), pixel by pixel."
     return imgs.mean(0)
 
 # %% ../notebooks/02_tensors.ipynb #ebd9eb94
-@checks(a=images, b=images)
-def mnist_distance(a:torch.Tensor, # Images (..., 28, 28): one image or a stack
-                   b:torch.Tensor, # Images (..., 28, 28) that broadcast against `a`, e.g. an ideal digit
-                  ) -> torch.Tensor: # One distance per image pair, shape (...)
-    "L1 distance: the mean absolute difference of `a` and `b` over the last two axes, the pixel grid."
+def mnist_distance(a,b):
+    "L1 distance of images `a` and `b` (..., 28, 28): the mean absolute difference over the last two axes, the pixel grid."
     return (a-b).abs().mean((-1,-2))
 
 # %% ../notebooks/02_tensors.ipynb #09501972
-@checks(a=images, b=images)
-def rmse_distance(a:torch.Tensor, # Images (..., 28, 28): one image or a stack
-                  b:torch.Tensor, # Images (..., 28, 28) that broadcast against `a`
-                 ) -> torch.Tensor: # One distance per image pair, shape (...)
-    "RMSE distance: the root of the mean squared difference of `a` and `b` over the last two axes."
+def rmse_distance(a,b):
+    "RMSE distance of images `a` and `b` (..., 28, 28): the root of the mean squared difference over the pixel grid."
     return ((a-b)**2).mean((-1,-2)).sqrt()
 
 # %% ../notebooks/02_tensors.ipynb #789ce95a
-def is_3(x:torch.Tensor, # Images (..., 28, 28) to classify
-         mean3:torch.Tensor, # The ideal 3, e.g. `mean_digit(digits.train[3])`
-         mean7:torch.Tensor, # The ideal 7
-        ) -> torch.Tensor: # True where an image counts as a 3, shape (...)
-    "Pixel similarity: an image is a 3 when it is closer (L1) to the ideal 3 than to the ideal 7."
-    return mnist_distance(x, mean3) < mnist_distance(x, mean7)
+def is_3(x, mean3, mean7):
+    "Pixel similarity: images `x` are 3s where they are closer (L1) to the ideal 3 than to the ideal 7."
+    return mnist_distance(x,mean3) < mnist_distance(x,mean7)
 
 # %% ../notebooks/02_tensors.ipynb #2b1dc6a5
 def pixel_similarity_accuracy(train_split:dict, # {3: images, 7: images} to build the ideal digits from, e.g. `digits.train`
