@@ -6,16 +6,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import checks, positive, positive_int, optional
+from .core import checks, positive, positive_int, optional, default_device, set_seed, import_fastai
 from .data import binary_xy
-from .core import default_device, set_seed
 from .data import DataLoaders
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['simple_net', 'collapse_linear', 'binary_dls', 'fit_binary', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
+__all__ = ['simple_net', 'collapse_linear', 'fit_binary', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
 
 # %% ../notebooks/08_nonlinearity.ipynb #306a2916
 def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
@@ -39,15 +38,6 @@ def simple_net(n_in:int=28*28, # Inputs per item: 784 pixels for a flattened MNI
 # %% ../notebooks/08_nonlinearity.ipynb #ccf05064
 simple_net = checks(n_in=positive_int, n_hidden=positive_int, n_out=positive_int)(simple_net)  # simple_net(n_hidden=0) would train silently on nothing
 
-# %% ../notebooks/08_nonlinearity.ipynb #88a560ae
-def binary_dls(digits, # `Digits` with 3s and 7s, e.g. from `load_mnist_sample()`
-               bs:int=256, # Batch size
-               seed:int=0, # Seed of the training batches' order
-               device=None # Where the batches live; default `default_device()`
-              ) -> DataLoaders:
-    "`DataLoaders` of flattened images and 0/1 targets (1 for a 3) for the 3-vs-7 problem."
-    return DataLoaders.from_tensors(*binary_xy(digits.train), *binary_xy(digits.valid), bs=bs, seed=seed, device=device)
-
 # %% ../notebooks/08_nonlinearity.ipynb #dc7c97f9
 def fit_binary(model:nn.Module, # The model to train, e.g. `simple_net()` or `nn.Linear(784, 1)`
                digits, # `Digits` with 3s and 7s
@@ -57,30 +47,22 @@ def fit_binary(model:nn.Module, # The model to train, e.g. `simple_net()` or `nn
                cbs=None # Callbacks, as for `Learner`: None shows a progress bar, [] is quiet
               ) -> Learner:
     "Train `model` on the 3s and 7s of `digits` with our `Learner` (`mnist_loss`, `BasicOptim`, `batch_accuracy`)."
-    learn = Learner(binary_dls(digits, bs=bs), model, loss_func=mnist_loss, opt_func=BasicOptim, metrics=batch_accuracy, cbs=cbs)
+    learn = Learner(DataLoaders.from_digits(digits, bs=bs), model, loss_func=mnist_loss, opt_func=BasicOptim, metrics=batch_accuracy, cbs=cbs)
     learn.fit(epochs, lr)
     return learn
 
 # %% ../notebooks/08_nonlinearity.ipynb #be6ad5a3
 def _fastai_dls(digits, n_train:int, bs:int, seed:int):
     "fastai `DataLoaders` of (3x28x28 image, class) pairs: `n_train` seeded training digits, every validation digit."
-    from fastai.data.core import DataLoaders as FastaiDataLoaders, TfmdDL
+    fdc = import_fastai('data.core')
     def items(split, n=None):
         x, y = binary_xy(split)
         if n is not None and n < len(x):
             idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
             x, y = x[idx], y[idx]
         return list(zip(x.view(-1, 1, 28, 28).expand(-1, 3, 28, 28), (1 - y.flatten()).long()))  # class 0 = a 3, 1 = a 7
-    return FastaiDataLoaders(TfmdDL(items(digits.train, n_train), bs=bs, shuffle=True, drop_last=True),
-                             TfmdDL(items(digits.valid), bs=512), device=default_device())
-
-def _fastai_vision():
-    "fastai's `vision_learner`, `resnet18` and `accuracy`, imported without the FutureWarning that fastai 2.8 raises."
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', FutureWarning)  # fastai 2.8 still calls torch.jit
-        from fastai.vision.all import vision_learner, resnet18, accuracy
-    return vision_learner, resnet18, accuracy
+    return fdc.DataLoaders(fdc.TfmdDL(items(digits.train, n_train), bs=bs, shuffle=True, drop_last=True),
+                           fdc.TfmdDL(items(digits.valid), bs=512), device=default_device())
 
 # %% ../notebooks/08_nonlinearity.ipynb #864c7e14
 def resnet18_n_train(digits # `Digits` with 3s and 7s
@@ -98,13 +80,13 @@ def resnet18_learner(digits, # `Digits` with 3s and 7s
                      seed:int=42 # Seeds the subset, the batch order and the random weights
                     ):
     "fastai's `vision_learner` with a resnet18 from random weights (`pretrained=False`) on the 3s and 7s of `digits`."
-    vision_learner, resnet18, accuracy = _fastai_vision()
+    fv = import_fastai('vision.all')
     n_train = resnet18_n_train(digits) if n_train is None else n_train
     bs = (64 if n_train >= 4000 else 16) if bs is None else bs
     lr = (0.1 if n_train >= 4000 else 0.01) if lr is None else lr
     set_seed(seed)
     dls = _fastai_dls(digits, n_train, min(bs, n_train), seed)
-    return vision_learner(dls, resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=accuracy, lr=lr)
+    return fv.vision_learner(dls, fv.resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=fv.accuracy, lr=lr)
 
 # %% ../notebooks/08_nonlinearity.ipynb #4e8020b8
 @checks(epochs=positive_int)

@@ -4,6 +4,7 @@
 """Putting it together: the chapter's training loop (`calc_grad`, `train_epoch`, `validate_epoch`, `train_model`) and its optimizer, `BasicOptim`."""
 from __future__ import annotations
 import torch
+from .core import checks, parameters
 from .loss import mnist_loss, batch_accuracy
 
 # %% auto #0
@@ -43,6 +44,10 @@ class BasicOptim:
     def zero_grad(self, *args, **kwargs):
         "Forget the gradients, so that the next `backward` starts from nothing."
         for p in self.params: p.grad = None
+
+# %% ../notebooks/06_optimizer.ipynb #basicoptimchk
+# A user's own model may have nothing to train: one clear error instead of a silent no-op.
+BasicOptim.__init__ = checks(params=parameters)(BasicOptim.__init__)
 
 # %% ../notebooks/06_optimizer.ipynb #a7dcab6d
 def train_epoch(model, # A function from inputs to predictions, whose parameters `opt` holds
