@@ -7,7 +7,7 @@ import argparse, statistics, time
 import torch
 from .core import checks, positive, positive_int, optional
 from .data import load_mnist_sample, binary_xy
-from .core import set_seed, as_device
+from .core import set_seed, as_device, import_fastai
 from .data import DataLoaders
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
@@ -46,15 +46,6 @@ def time_digitlib(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from 
     t0 = time.perf_counter(); learn.fit(epochs, lr); total = time.perf_counter() - t0
     return dict(epoch_times=learn.recorder.times, total=total, accuracy=learn.recorder.values[-1][3])
 
-# %% ../notebooks/11_bench.ipynb #3d73dbf4
-def _fastai():
-    "The fastai modules the benchmark uses, imported when first needed, without the FutureWarning fastai 2.8 raises."
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', FutureWarning)  # fastai 2.8 still calls torch.jit
-        import fastai.callback.core, fastai.data.core, fastai.data.load, fastai.learner, fastai.optimizer
-    return fastai
-
 # %% ../notebooks/11_bench.ipynb #be9ef108
 def fastai_learner(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from `bench_data`
                    bs:int=256, # Batch size
@@ -63,13 +54,13 @@ def fastai_learner(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from
                    cbs=None # fastai callbacks to add
                   ):
     "fastai's `Learner` for `simple_net`, fed the book's way: a fastai `DataLoader` over a list of (image, label) pairs, `SGD`."
-    fa = _fastai()
+    core, load, learner, optimizer = (import_fastai(m) for m in ('data.core', 'data.load', 'learner', 'optimizer'))
     tx, ty, vx, vy = data
     set_seed(seed)
     model = simple_net()
-    dls = fa.data.core.DataLoaders(fa.data.load.DataLoader(list(zip(tx, ty)), bs=bs, shuffle=True),
-                                   fa.data.load.DataLoader(list(zip(vx, vy)), bs=bs), device=as_device(device))
-    return fa.learner.Learner(dls, model, opt_func=fa.optimizer.SGD, loss_func=mnist_loss, metrics=batch_accuracy, cbs=cbs)
+    dls = core.DataLoaders(load.DataLoader(list(zip(tx, ty)), bs=bs, shuffle=True),
+                           load.DataLoader(list(zip(vx, vy)), bs=bs), device=as_device(device))
+    return learner.Learner(dls, model, opt_func=optimizer.SGD, loss_func=mnist_loss, metrics=batch_accuracy, cbs=cbs)
 
 # %% ../notebooks/11_bench.ipynb #d69fa4c8
 def time_fastai(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from `bench_data`
@@ -81,7 +72,7 @@ def time_fastai(data:tuple, # (train_x, train_y, valid_x, valid_y), e.g. from `b
                ) -> dict:
     "Train `simple_net` with fastai's `Learner` (see `fastai_learner`); return {'epoch_times', 'total', 'accuracy'}."
     device = as_device(device)
-    class EpochTimer(_fastai().callback.core.Callback):
+    class EpochTimer(import_fastai('callback.core').Callback):
         order = 100  # after fastai's Recorder has gathered the epoch's numbers
         def before_fit(self): self.times = []
         def before_epoch(self): self.t0 = time.perf_counter()

@@ -4,11 +4,10 @@
 """All ten digits: softmax, log_softmax, cross-entropy, accuracy and the confusion matrix for many classes."""
 from __future__ import annotations
 import torch
-from .data import multiclass_xy
-from .data import DataLoaders
+
 
 # %% auto #0
-__all__ = ['softmax', 'log_softmax', 'cross_entropy', 'multi_accuracy', 'multiclass_dls', 'confusion_matrix', 'most_confused']
+__all__ = ['softmax', 'log_softmax', 'cross_entropy', 'multi_accuracy', 'confusion_matrix', 'most_confused']
 
 # %% ../notebooks/09_multiclass.ipynb #865e4c35
 def softmax(x:torch.Tensor, # Raw scores (activations)
@@ -40,15 +39,6 @@ def multi_accuracy(preds:torch.Tensor, # Raw scores (N, n_classes)
                   ) -> torch.Tensor:
     "Fraction of rows whose highest score is at the true class; a 0-d float tensor."
     return (preds.argmax(dim=1) == targets.view(len(preds))).float().mean()
-
-# %% ../notebooks/09_multiclass.ipynb #2897faa2
-def multiclass_dls(digits, # `Digits` with any labels, e.g. `load_mnist(...)`
-                   bs:int=64, # Batch size
-                   seed:int=0, # Seed of the training batches' order
-                   device=None # Where the batches live; default `default_device()`
-                  ) -> DataLoaders:
-    "`DataLoaders` of flattened images and integer class targets for every label in `digits`."
-    return DataLoaders.from_tensors(*multiclass_xy(digits.train), *multiclass_xy(digits.valid), bs=bs, seed=seed, device=device)
 
 # %% ../notebooks/09_multiclass.ipynb #b4c288ef
 def confusion_matrix(preds:torch.Tensor, # Raw scores (N, n_classes)
