@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 
 import torch
+from .core import set_seed
 
 # %% auto #0
-__all__ = ['numerical_grad', 'sgd_step', 'quadratic', 'mse', 'apply_step', 'sgd_fit', 'gd_path']
+__all__ = ['numerical_grad', 'sgd_step', 'roller_coaster', 'quadratic', 'mse', 'apply_step', 'sgd_fit', 'gd_path']
 
 # %% ../notebooks/04_sgd.ipynb #5a9f0520
 def numerical_grad(f, # Function of `x` returning a single number (like a loss)
@@ -35,6 +36,15 @@ def sgd_step(params:torch.Tensor, # A leaf tensor whose `.grad` was filled by `b
     "Step 5: move `params` by `-lr * params.grad`, in place, then clear the gradient."
     params.data -= lr * params.grad.data
     params.grad = None
+
+# %% ../notebooks/04_sgd.ipynb #rollercoaster
+def roller_coaster(seed:int=42 # The same seed gives the same measurements
+                  ):
+    "Times 0 to 19 s and the noisy speed measured at each: a parabola with its bottom at 9.5 s, plus noise of std 3."
+    set_seed(seed)
+    time = torch.arange(20).float()
+    speed = 0.75*(time - 9.5)**2 + 1 + 3*torch.randn(20)
+    return time, speed
 
 # %% ../notebooks/04_sgd.ipynb #4a0845c0
 def quadratic(t:torch.Tensor, # The input: times, a tensor of any shape

@@ -109,8 +109,9 @@ def nav(items) -> list:
     return out
 
 def test_categories_filter_something():
-    "A reader can filter the cards by category: a dozen at most, each on two pages or more."
+    "A reader can filter the cards by category: a dozen at most, each on two pages or more. One publication date for all."
     pages = {}
+    assert len({str(front_matter(page).get('date')) for page in PAGES if page.name != 'index.qmd'}) == 1
     for page in PAGES:
         for c in front_matter(page).get('categories') or []: pages.setdefault(c, []).append(page.name)
     assert len(pages) <= 12, f"{len(pages)} categories: {sorted(pages)}"

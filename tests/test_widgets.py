@@ -40,8 +40,9 @@ def test_models_are_what_notebook_10_trains(digits, one_thread):
     from digitlib.core import set_seed
     from digitlib.data import binary_xy
     from digitlib.optimizer import train_model
-    from digitlib.nonlinearity import simple_net, fit_binary, binary_dls
-    set_seed(42); lin = nn.Linear(28*28, 1); accs = train_model(lin, binary_dls(digits), 20, 1.0)
+    from digitlib.nonlinearity import simple_net, fit_binary
+    from digitlib.data import DataLoaders
+    set_seed(42); lin = nn.Linear(28*28, 1); accs = train_model(lin, DataLoaders.from_digits(digits), 20, 1.0)
     set_seed(42); net = simple_net(); fit_binary(net, digits, epochs=40, lr=0.1, cbs=[])
     m = fixtures.load_widget_models()
     x, _ = binary_xy(digits.valid)
@@ -59,11 +60,8 @@ def test_real_digits_are_validation_digits(digits):
         torch.testing.assert_close(pixels.float()/255, digits.valid[d['label']][d['index']], atol=1e-7, rtol=0)
 
 def test_quadratic_is_notebook_4s_roller_coaster():
-    from digitlib.data import set_seed
-    from digitlib.sgd import quadratic, mse
-    set_seed(42)
-    time_ = torch.arange(20).float()
-    speed = 0.75*(time_ - 9.5)**2 + 1 + 3*torch.randn(20)
+    from digitlib.sgd import quadratic, mse, roller_coaster
+    time_, speed = roller_coaster()
     params = torch.randn(3)
     q = _json('quadratic.json')
     torch.testing.assert_close(torch.tensor(q['time']), time_)
