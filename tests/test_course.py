@@ -95,3 +95,10 @@ def test_book_definitions_carry_no_decorator():
     bad = [f"{p.name}: {m[1].strip()} above {m[2]}" for p in TEACHING_PAGES for c in nb(p)['cells'] if c['cell_type'] == 'code' and not hidden(src(c))
            for m in re.finditer(r'^(@.*)\n(?:@.*\n)*(?:def|class) (\w+)', src(c), re.M) if m[2] in BOOK_DEFS]
     assert not bad, '\n'.join(bad)
+
+def test_saved_outputs_show_a_readers_run():
+    "The outputs on the pages are a reader's run: no temporary folder of the machine that ran them, no test-run setting."
+    bad = [f"{p.name} cell {i}: {m[0]}" for p in sorted(NBS.glob('*.ipynb')) + [ROOT/'chapters/questions.ipynb']
+           for i, c in enumerate(nb(p)['cells']) for o in c.get('outputs', [])
+           for m in re.finditer(r"/tmp/\S*|DIGITLIB_DATA=shipped", ''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', '')))]
+    assert not bad, '\n'.join(bad)
