@@ -62,7 +62,7 @@ function mount(root) {
   // ---- pictures and text
   const lossCanvas = el('canvas', { class: 'dw-plot', role: 'img', 'data-out': 'loss-plot', 'aria-label': 'Training loss per batch: nothing trained yet.' });
   const accCanvas = el('canvas', { class: 'dw-plot', role: 'img', 'data-out': 'acc-plot', 'aria-label': 'Validation accuracy per epoch: nothing trained yet.' });
-  const wCanvas = el('canvas', { class: 'dw-weights', role: 'img', 'data-out': 'weights', 'aria-label': 'The weights: loading.' });
+  const wCanvas = el('canvas', { class: 'dw-weights', width: 28, height: 28, role: 'img', 'data-out': 'weights', 'aria-label': 'The weights: loading.' });
   const wCaption = el('figcaption', { class: 'dw-help' });
   const status = el('p', { class: 'dw-status', 'data-out': 'status', text: 'The digits load when this figure comes into view.' });
   const note = el('p', { class: 'dw-help', 'data-out': 'note' });
@@ -121,9 +121,8 @@ function mount(root) {
         syncControls(m.settings);
         error.textContent = ''; note.textContent = '';
         setState('idle');
-        highlight(['init'], `${m.model === 'linear' ? 'The linear model' : 'simple_net'}, new random weights (std ${fmt(m.settings.std, 2)}): ` +
-          `validation accuracy ${m.accuracy.toFixed(4)} on the ${plain(m.nValid)} validation digits, about a coin toss. ` +
-          `${plain(m.nTrain)} training digits, ${m.batches} mini-batches of ${m.settings.bs} an epoch.`);
+        highlight(['init'], `New random weights (std ${fmt(m.settings.std, 2)}): validation accuracy ${m.accuracy.toFixed(4)}, ` +
+          `about a coin toss. ${plain(m.nTrain)} training digits: ${m.batches} batches an epoch.`);
         redraw(true);
         return;
       case 'settings':
@@ -289,15 +288,17 @@ function mount(root) {
       ctx.putImageData(img, (u % cols) * (28 + gap), Math.floor(u / cols) * (28 + gap));
     }
     wCanvas.classList.toggle('dw-units-grid', units > 1);
-    let big = 0;
-    for (let i = 0; i < N_PIXELS; i++) if (Math.abs(W[i]) > big) big = Math.abs(W[i]);
-    const where = state.epoch ? `after ${state.epoch} epoch${state.epoch === 1 ? '' : 's'}` : 'as initialised';
+    caption(units, state.epoch);
+  }
+  function caption(units, epoch) {
+    const where = epoch ? `after ${epoch} epoch${epoch === 1 ? '' : 's'}` : 'as initialised';
     const text = units === 1
-      ? `The linear model's 784 weights as a 28×28 image, ${where}: red pushes towards a 3, blue towards a 7, white is 0 (the largest weight ±${fmt(big, 2)} is the deepest colour).`
+      ? `The linear model's 784 weights as a 28×28 image, ${where}: red pushes towards a 3, blue towards a 7, white is 0 (each picture on its own scale).`
       : `simple_net's 30 hidden units, ${where}: each unit's 784 weights as a 28×28 image, red where it pushes towards a 3, blue towards a 7.`;
     wCaption.textContent = text;
     wCanvas.setAttribute('aria-label', text);
   }
+  caption(1, 0);                                       // before the digits arrive, so that nothing moves when they do
 
   // ---- "draw with this model": the draw-a-digit widget on this page takes the weights just trained
   function useInDrawWidget(m) {
@@ -328,6 +329,8 @@ const CSS = `
 .dw-train-opts { display: flex; flex-wrap: wrap; gap: 0.5rem 1.2rem; align-items: end; }
 .dw-train-opts input[type=number] { font: inherit; width: 7rem; min-height: 40px; padding: 0.35rem 0.5rem; border: 1px solid #8c959f; border-radius: 6px; }
 .dw-check { display: inline-flex; align-items: center; gap: 0.4rem; min-height: 40px; }
+/* room for the longest status line, so that the page below does not move when the digits arrive */
+.dw-train .dw-status { min-height: 6em; }
 .dw-wfig { margin: 0.5rem 0; display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; }
 .dw-weights { width: 168px; max-width: 100%; image-rendering: pixelated; border: 1px solid #8c959f; flex: none; }
 .dw-weights.dw-units-grid { width: 346px; }
