@@ -322,6 +322,10 @@ def test_train_live(browser, width):
     press('Draw with this model')
     title = _out(_widget(d, 'draw-digit'), 'linear-title').text
     assert title.startswith(f'Linear model trained on this page ({epoch} epochs') and d.execute_script('return spoken.length') == epoch
+    w.find_element('css selector', 'input[value=linear]').send_keys(Keys.ARROW_DOWN)          # the radios, by keyboard: simple_net
+    WebDriverWait(d, 5).until(lambda _: attr('epoch') == '0' and _out(w, 'weights').get_attribute('width') == str(6*28 + 5))
+    press('Step one batch')
+    WebDriverWait(d, 5).until(lambda _: attr('batches') == '1' and 'simple_net' in _out(w, 'weights').get_attribute('aria-label'))
     errors = [e['message'] for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'favicon' not in e['message']]
     assert not errors, errors
 

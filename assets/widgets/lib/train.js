@@ -300,13 +300,15 @@ export function rdbu(t) {   // t in [-1, 1]
 
 // 784 weights as RGBA bytes of a 28x28 image, coloured on a scale symmetric about 0 (vmin = -lim, vmax = lim,
 // lim the largest |weight| unless given), as notebook 6 shows its template.
+// (matplotlib's imshow(w.view(28,28), cmap='RdBu_r', vmin=-lim, vmax=lim), through a table of 511 colours.)
+const STEPS = 510, TABLE = Uint8Array.from({ length: 3 * (STEPS + 1) }, (_, k) => rdbu(2 * Math.floor(k / 3) / STEPS - 1)[k % 3]);
 export function weightsToRGBA(w, lim) {
   let m = lim;
   if (!(m > 0)) { m = 0; for (let i = 0; i < w.length; i++) if (Math.abs(w[i]) > m) m = Math.abs(w[i]); }
   const out = new Uint8ClampedArray(w.length * 4);
   for (let i = 0; i < w.length; i++) {
-    const [r, g, b] = rdbu(m > 0 ? w[i] / m : 0);
-    out.set([r, g, b, 255], 4 * i);
+    const t = m > 0 && Number.isFinite(w[i]) ? Math.max(-1, Math.min(1, w[i] / m)) : 0, k = 3 * Math.round((t + 1) / 2 * STEPS);
+    out[4 * i] = TABLE[k]; out[4 * i + 1] = TABLE[k + 1]; out[4 * i + 2] = TABLE[k + 2]; out[4 * i + 3] = 255;
   }
   return out;
 }
