@@ -319,8 +319,12 @@ def test_train_live(browser, width):
     WebDriverWait(d, 5).until(lambda _: attr('step') == 'repeat')
     assert int(attr('batches')) == int(n) + 1 and _out(w, 'error').text == ''
     assert w.find_element('css selector', 'li[aria-current=step]').get_attribute('data-step') == 'repeat'
+    dd = _widget(d, 'draw-digit')
+    dd.find_element('xpath', './/button[normalize-space()="Show me a real test digit"]').click()
+    answer = _out(dd, 'linear-text').text
     press('Draw with this model')
-    title = _out(_widget(d, 'draw-digit'), 'linear-title').text
+    title = _out(dd, 'linear-title').text
+    assert _out(dd, 'linear-text').text != answer and 'P(3) = ' in answer
     assert title.startswith(f'Linear model trained on this page ({epoch} epochs') and d.execute_script('return spoken.length') == epoch
     w.find_element('css selector', 'input[value=linear]').send_keys(Keys.ARROW_DOWN)          # the radios, by keyboard: simple_net
     WebDriverWait(d, 5).until(lambda _: attr('epoch') == '0' and _out(w, 'weights').get_attribute('width') == str(6*28 + 5))

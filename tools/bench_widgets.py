@@ -60,7 +60,7 @@ def time_chromium() -> dict | str:
         # a 70 ms busy task, to show that the long-task observer sees one
         d.execute_script('setTimeout(() => { const t = performance.now(); while (performance.now() - t < 70); }, 0)'); time.sleep(0.3)
         out = {'probe': d.execute_script('const p = longest; longest = 0; return p')}
-        for kind, epochs in (('linear', None), ('simple_net', 4)):
+        for kind in ('linear', 'simple_net'):
             if kind == 'simple_net':
                 w.find_element('xpath', './/label[contains(., "simple_net")]').click(); time.sleep(0.3)
                 d.execute_script('epochMs = []')
@@ -69,7 +69,7 @@ def time_chromium() -> dict | str:
             while time.perf_counter() - t0 < 60:
                 acc, ep = float(attr(w, 'accuracy') or 0), int(attr(w, 'epoch') or 0)
                 if reached is None and acc > 0.97: reached = (time.perf_counter() - t0, ep)
-                if (epochs is None and reached) or (epochs and ep >= epochs): break
+                if reached: break
                 time.sleep(0.02)
             w.find_element('xpath', './/button[.="Pause"]').click()
             out[kind] = {'ms': d.execute_script('return epochMs'), 'reached': reached, 'longest': d.execute_script('return longest')}
@@ -92,7 +92,8 @@ def main():
     lin, net = c['linear'], c['simple_net']
     print(f"  linear:     {med(lin['ms']):.0f} ms an epoch (target 100 ms); past 0.97 after "
           + (f"{lin['reached'][0]:.1f} s, epoch {lin['reached'][1]} (target 10 s)" if lin['reached'] else 'more than 60 s'))
-    print(f"  simple_net: {med(net['ms']):.0f} ms an epoch (target 2,000 ms)")
+    print(f"  simple_net: {med(net['ms']):.0f} ms an epoch (target 2,000 ms); past 0.97 after "
+          + (f"{net['reached'][0]:.1f} s, epoch {net['reached'][1]}" if net['reached'] else 'more than 60 s'))
     print(f"  longest main-thread task while training: {max(lin['longest'], net['longest']):.0f} ms (target 50 ms; 0: none over 50 ms, "
           f"where a 70 ms probe task showed as {c['probe']:.0f} ms)")
 

@@ -93,7 +93,7 @@ def relu_fixtures() -> dict:
 
 
 def read_train_digits(path:Path=DATA/'mnist_sample.bin') -> dict:
-    "The train-live widget's digits (notebook 6 writes them): {'train': (x, y, index), 'valid': ...}, x in [0, 1] like digitlib's."
+    "The train-live widget's digits (notebook 10 writes them): {'train': (x, y, index), 'valid': ...}, x in [0, 1] like digitlib's."
     raw = zlib.decompress(path.read_bytes())
     assert raw[:4] == b'TL37', 'not the train-live digits file'
     n_train, n_valid, size = struct.unpack('<3I', raw[4:16])

@@ -1,5 +1,5 @@
 // The widgets' data: small JSON files written by notebook 10 into assets/widgets/data/, and the
-// train-live widget's digits, bytes compressed with zlib (mnist_sample.bin, written by notebook 6).
+// train-live widget's digits, bytes compressed with zlib (mnist_sample.bin, written by notebook 10 too).
 // They are fetched from the site itself (a URL relative to this module), never from elsewhere.
 
 // Decode base64 into bytes (atob exists in browsers and in Node 16+).

@@ -265,7 +265,7 @@ export function validate_epoch(model, data, bs = 256) {
 }
 
 // ---------------------------------------------------------------- the shipped digits
-// assets/widgets/data/mnist_sample.bin, once inflated (notebook 6 writes it): "TL37", then n_train, n_valid
+// assets/widgets/data/mnist_sample.bin, once inflated (an `#| assets` cell of notebook 10 writes it): "TL37", then n_train, n_valid
 // and 784 as uint32; every digit's label (1 for a 3, 0 for a 7, uint8) and its index in MNIST_SAMPLE
 // (uint16); then its 784 pixels as bytes, row by row. Training digits first (all 3s, then all 7s).
 export function decodeDigits(bytes) {
