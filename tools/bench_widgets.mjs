@@ -8,7 +8,7 @@ import { inflate } from '../assets/widgets/lib/data.js';
 const file = new URL('../assets/widgets/data/mnist_sample.bin', import.meta.url);
 const digits = T.decodeDigits(await inflate(fs.readFileSync(file)));
 const epochs = Number(process.argv[2] || 5), out = {};
-for (const [kind, lr, std] of [['linear', 1, 1], ['simple_net', 0.1, 0.05]]) {
+for (const [kind, lr, std] of [['linear', 1, 1], ['simple_net', 0.1, 0.02]]) {
   const model = kind === 'linear' ? T.initLinear(std, 42) : T.initSimpleNet(std, 42);
   const opt = new T.BasicOptim(model.params, lr), rand = T.generator(43), ms = [];
   for (let e = 0; e <= epochs; e++) {               // epoch 0 warms the JIT up and is not counted

@@ -168,7 +168,7 @@ test('worker: reset starts again from the same random weights; settings apply, a
   assert.deepEqual(types(r), ['reset']);
   assert.deepEqual(r[0].weights, w0); assert.equal(st.epoch, 0); assert.equal(st.running, false);
   const net = handle(st, { type: 'settings', model: 'simple_net' })[0];
-  assert.equal(net.type, 'reset'); assert.equal(net.settings.lr, 0.1); assert.equal(net.settings.std, 0.05);
+  assert.equal(net.type, 'reset'); assert.equal(net.settings.lr, 0.1); assert.equal(net.settings.std, 0.02);
   assert.equal(net.weights.length, 30 * 784);
   const lr = handle(st, { type: 'settings', lr: 0.5 })[0];
   assert.equal(lr.type, 'settings'); assert.equal(st.opt.lr, 0.5);
@@ -197,12 +197,12 @@ test('worker: bad settings get a clear message and change nothing', () => {
 
 test('worker: a learning rate that overshoots says it diverged, and so does a loss that is not a number', () => {
   const st = createSession(small);
-  handle(st, { type: 'settings', model: 'simple_net', lr: 100 });
+  handle(st, { type: 'settings', model: 'simple_net', lr: 10 });
   handle(st, { type: 'start' });
   const replies = untilIdle(st);
   const d = replies.find(r => r.type === 'diverged');
   assert.ok(d, types(replies).join(' '));
-  assert.match(d.message, /^Diverged: .*learning rate of 100 .*try a smaller/);
+  assert.match(d.message, /^Diverged: .*learning rate of 10 .*try a smaller/);
   assert.equal(st.running, false);
   assert.equal(handle(st, { type: 'start' })[0].type, 'diverged');            // it says so again, it does not freeze
   assert.equal(handle(st, { type: 'reset' })[0].type, 'reset');

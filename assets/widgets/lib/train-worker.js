@@ -16,7 +16,7 @@ import { fetchInflated } from './data.js';
 
 export const MODELS = {
   linear: { lr: 1, std: 1, epochs: 400 },          // notebook 6: init_params (std 1), lr 1
-  simple_net: { lr: 0.1, std: 0.05, epochs: 60 },   // notebook 8: lr 0.1
+  simple_net: { lr: 0.1, std: 0.02, epochs: 60 },   // notebook 8: lr 0.1; std 0.02, about nn.Linear's own start for 784 inputs
 };
 export const DEFAULTS = { model: 'linear', lr: 1, bs: 256, shuffle: true, std: 1, seed: 42, epochs: MODELS.linear.epochs };
 
@@ -208,7 +208,8 @@ function endEpoch(state) {
       state.running = false;
       state.diverged = { epoch: state.epoch, lr, reason: 'stalled',
         message: `Diverged: for ${STALLED} epochs the validation accuracy has not moved from ${state.accuracy}. The first steps at a learning rate ` +
-                 `of ${lr} overshot so far that the scores are huge, sigmoid is flat there, and the gradient is almost 0. Press Reset, then try a smaller rate.` };
+                 `of ${lr} overshot so far that learning stopped: the gradient is almost 0 everywhere (scores so large that sigmoid is flat there` +
+                 `${state.settings.model === 'simple_net' ? ', or hidden units whose ReLU outputs 0 for every digit' : ''}). Press Reset, then try a smaller rate.` };
       out.push(divergedReply(state));
       return out;
     } else if (!state.noted) {

@@ -134,7 +134,7 @@ export function initLinear(std = 1.0, seed = 42) {
 }
 
 // simple_net from init_params (notebook 8's raw version), every parameter std `std`, held in nn.Linear's layout.
-export function initSimpleNet(std = 0.05, seed = 42, nHidden = 30) {
+export function initSimpleNet(std = 0.02, seed = 42, nHidden = 30) {
   const rand = generator(seed);
   return { kind: 'simple_net', params: [param('w1', [nHidden, N_PIXELS], init_params([nHidden, N_PIXELS], std, rand)),
     param('b1', [nHidden], init_params(nHidden, std, rand)), param('w2', [1, nHidden], init_params(nHidden, std, rand)),
