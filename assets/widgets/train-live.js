@@ -129,7 +129,6 @@ function mount(root) {
       case 'settings':
         error.textContent = '';
         syncControls(m.settings);
-        state.lrNow = m.settings.lr;
         note.textContent = m.note || '';
         return;
       case 'started': setState('running'); highlight(['predict', 'loss', 'grad', 'step', 'repeat']); return;

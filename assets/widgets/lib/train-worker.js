@@ -24,7 +24,8 @@ const STALLED = 5;
 export const PACE_MS = 150;   // the shortest epoch the worker allows, in ms of wall time (see below)   // epochs without any change in accuracy that count as stuck
 const plain = n => n.toLocaleString('en-GB');
 
-// Check settings from the page: a list of messages, empty when every value is usable.
+// Check settings from the page: a list of messages, empty when every value is usable. (digitlib.core.checks, as on
+// train_model: @checks(epochs=positive_int, lr=positive), which refuses lr 0 before any training happens.)
 export function checkSettings(s, nTrain) {
   const bad = [];
   if ('model' in s && !(s.model in MODELS)) bad.push(`Unknown model "${s.model}": choose linear or simple_net.`);

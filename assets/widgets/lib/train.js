@@ -123,7 +123,7 @@ export function simple_net(xb, { w1, b1, w2, b2 }) {
   return { out, hidden, nz };
 }
 
-// The positions of the pixels that are not blank, row by row.
+// The positions of the pixels that are not blank, row by row (no Python twin: PyTorch's xb@w1 adds the zeros too).
 export function inked(xb, n) {
   const rows = [], buf = new Int32Array(N_PIXELS);
   for (let r = 0; r < n; r++) {
@@ -246,6 +246,7 @@ export function* batches(data, order, bs) {
   for (let s = 0; s < order.length; s += bs) yield takeRows(data, order.slice(s, s + bs));
 }
 
+// The rows `rows` of a data set: x[rows], y[rows] in PyTorch.
 export function takeRows(data, rows) {
   const x = new Float32Array(rows.length * N_PIXELS), y = new Uint8Array(rows.length);
   rows.forEach((r, k) => { x.set(data.x.subarray(r * N_PIXELS, (r + 1) * N_PIXELS), k * N_PIXELS); y[k] = data.y[r]; });
@@ -280,6 +281,7 @@ export function validate_epoch(model, data, bs = 256) {
 // assets/widgets/data/mnist_sample.bin, once inflated (an `#| assets` cell of notebook 10 writes it): "TL37", then n_train, n_valid
 // and 784 as uint32; every digit's label (1 for a 3, 0 for a 7, uint8) and its index in MNIST_SAMPLE
 // (uint16); then its 784 pixels as bytes, row by row. Training digits first (all 3s, then all 7s).
+// The inverse of notebook 10's pack_digits; tests/js/fixtures.py's read_train_digits reads the same file for digitlib.
 export function decodeDigits(bytes) {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   const magic = String.fromCharCode(...u8.subarray(0, 4));
