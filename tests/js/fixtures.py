@@ -105,9 +105,10 @@ def read_train_digits(path:Path=DATA/'mnist_sample.bin') -> dict:
     return {'train': part(slice(0, n_train)), 'valid': part(slice(n_train, n))}
 
 
-def train_fixtures(n_rows:int=600, bs:int=128) -> dict:
-    """digitlib's loop, batch by batch, on `n_rows` of the widget's training digits: notebook 6's linear1 from
-    init_params at lr 1, and simple_net() at lr 0.1, each for 2 epochs (the first in order, the second shuffled),
+def train_fixtures(n_rows:int=2500, bs:int=256) -> dict:
+    """digitlib's loop, batch by batch, on `n_rows` of the widget's training digits (all 2,500, in mini-batches of 256, by
+    default): notebook 6's linear1 from init_params at lr 1, and simple_net() at lr 0.1, each for 2 epochs (the first
+    in order, 3s first as the book serves them, the second shuffled),
     with BasicOptim. The initial weights, the batch order, every batch's loss, the gradients of the first batch,
     the validation accuracy after each epoch (validate_epoch) and the final weights."""
     from digitlib.core import set_seed
