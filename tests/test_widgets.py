@@ -330,6 +330,10 @@ def test_train_live(browser, width):
     WebDriverWait(d, 5).until(lambda _: attr('epoch') == '0' and _out(w, 'weights').get_attribute('width') == str(6*28 + 5))
     press('Step one batch')
     WebDriverWait(d, 5).until(lambda _: attr('batches') == '1' and 'simple_net' in _out(w, 'weights').get_attribute('aria-label'))
+    w.find_element('css selector', 'input[type=range]').send_keys(Keys.END)                  # lr 10: it says it diverged
+    press('Train')
+    WebDriverWait(d, 30).until(lambda _: attr('state') == 'diverged')
+    assert _out(w, 'error').text.startswith('Diverged') and 'learning rate of 10 ' in _out(w, 'error').text
     errors = [e['message'] for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'favicon' not in e['message']]
     assert not errors, errors
 
