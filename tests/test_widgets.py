@@ -299,7 +299,7 @@ def test_train_live(browser, width):
     assert below() == top   # nothing below moves when the digits arrive
     attr = lambda k: w.get_attribute(f'data-{k}')
     pixels = lambda: d.execute_script('const c = arguments[0]; return c.toDataURL()', _out(w, 'weights'))
-    d.execute_script('window.spoken = []; new MutationObserver(() => spoken.push(arguments[0].textContent))'
+    d.execute_script('window.spoken = []; new MutationObserver(rs => rs.forEach(() => spoken.push(arguments[0].textContent)))'
                      '.observe(arguments[0], {childList: true, characterData: true, subtree: true})', _out(w, 'live'))
     before = pixels()
     press('Train')
@@ -313,16 +313,18 @@ def test_train_live(browser, width):
     assert len(spoken) == epoch and spoken[-1].startswith(f'Epoch {epoch}: training loss 0.'), spoken
     bs = w.find_element('css selector', 'input[type=number]')
     bs.send_keys(Keys.CONTROL, 'a'); bs.send_keys('0', Keys.ENTER)
-    assert 'batch size must be a whole number from 1 to 2,500' in _out(w, 'error').text
+    WebDriverWait(d, 5).until(lambda _: 'batch size must be a whole number from 1 to 2,500' in _out(w, 'error').text)
     bs.send_keys(Keys.CONTROL, 'a'); bs.send_keys('256', Keys.ENTER)
     press('Step one batch')
     WebDriverWait(d, 5).until(lambda _: attr('step') == 'repeat')
     assert int(attr('batches')) == int(n) + 1 and _out(w, 'error').text == ''
+    epoch = int(attr('epoch'))   # the step may have ended an epoch
     assert w.find_element('css selector', 'li[aria-current=step]').get_attribute('data-step') == 'repeat'
     dd = _widget(d, 'draw-digit')
     dd.find_element('xpath', './/button[normalize-space()="Show me a real test digit"]').click()
     answer = _out(dd, 'linear-text').text
     press('Draw with this model')
+    WebDriverWait(d, 5).until(lambda _: 'trained on this page' in _out(dd, 'linear-title').text)
     title = _out(dd, 'linear-title').text
     assert _out(dd, 'linear-text').text != answer and 'P(3) = ' in answer
     assert title.startswith(f'Linear model trained on this page ({epoch} epochs') and d.execute_script('return spoken.length') == epoch
