@@ -15,7 +15,7 @@ TORCH ?= $(TORCH_DEFAULT)
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv test check-sync nbtest nbtest-other pytest assets test-colab site quarto preview bench clean
+.PHONY: help venv test check-sync nbtest nbtest-other pytest assets test-colab site quarto preview bench bench-widgets clean
 
 help:
 	@echo "Two commands:"
@@ -130,6 +130,10 @@ preview: venv
 
 bench: venv
 	$(BIN)/python -m digitlib.bench
+
+# The train-live widget's loop: ms per epoch in Node against digitlib's PyTorch loop, and in headless Chromium (figures only).
+bench-widgets: venv
+	DIGITLIB_DATA=shipped OMP_NUM_THREADS=1 $(BIN)/python tools/bench_widgets.py
 
 clean:
 	rm -rf _proc _site .pytest_cache

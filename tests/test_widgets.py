@@ -21,7 +21,8 @@ from js import fixtures  # tests/js/fixtures.py
 DATA = ROOT/'assets/widgets/data'
 JS_TESTS = ROOT/'tests/js'
 WHERE = {'broadcast': 'notebooks/03_broadcasting.ipynb', 'sgd-quadratic': 'notebooks/04_sgd.ipynb',
-         'relu-sum': 'notebooks/08_nonlinearity.ipynb', 'draw-digit': 'notebooks/10_recap.ipynb'}
+         'relu-sum': 'notebooks/08_nonlinearity.ipynb', 'draw-digit': 'notebooks/10_recap.ipynb',
+         'train-live': 'notebooks/06_optimizer.ipynb'}
 
 def snippet(name:str, prefix:str='../') -> str:
     "The markdown that places widget `name` on a page (COMMON.md); the home page uses prefix ''."
@@ -70,10 +71,21 @@ def test_quadratic_is_notebook_4s_roller_coaster():
     assert abs(mse(quadratic(time_, torch.tensor(q['params'])), torch.tensor(q['speed'])).item() - 25823.8) < 0.1
 
 def test_data_files_are_small():
-    "What a page with a widget downloads: the five data files, under 400 KB together."
+    "What a page with a widget downloads: the five data files, under 400 KB together; train-live's digits under 600 KB."
     sizes = {f.name: f.stat().st_size for f in DATA.glob('*.json')}
     assert set(sizes) == {'ideal.json', 'linear.json', 'simple_net.json', 'digits.json', 'quadratic.json'}
     assert sum(sizes.values()) < 400_000, sizes
+    assert (DATA/'mnist_sample.bin').stat().st_size < 600_000
+
+def test_train_live_digits_are_mnist_sample_digits(digits):
+    "mnist_sample.bin: 2,500 training and 1,000 validation digits, each exactly the MNIST_SAMPLE digit its label and index name, the 50 the draw widget shows among them."
+    d = fixtures.read_train_digits()
+    for split, (x, y, index) in d.items():
+        assert len(x) == {'train': 2500, 'valid': 1000}[split] and y.sum() == len(x)/2
+        for k, label in ((1, 3), (0, 7)):
+            torch.testing.assert_close(x[y[:, 0] == k], getattr(digits, split)[label][index[y[:, 0] == k]].view(-1, 28*28), atol=1e-7, rtol=0)
+    vy, vi = d['valid'][1][:, 0], d['valid'][2]
+    assert {(3 if l else 7, int(i)) for l, i in zip(vy, vi)} >= {(g['label'], g['index']) for g in _json('digits.json')['digits']}
 
 @pytest.mark.parametrize('case', json.loads((JS_TESTS/'broadcast_cases.json').read_text())['cases'],
                          ids=lambda c: ' with '.join(map(str, map(tuple, c['shapes']))))
@@ -269,13 +281,74 @@ def test_relu_sum_sliders_and_fit(browser):
     assert 'Fit error' in _out(w, 'status').text and 'with 5 ReLUs' in _out(w, 'plot').get_attribute('aria-label')
 
 @needs_browser
+@pytest.mark.parametrize('width', [1280, 375])
+def test_train_live(browser, width):
+    """train-live trains in a worker, from the mouse (1280 px) or the keyboard alone (375 px): accuracy passes 0.9, the weight
+    image changes, the live region speaks exactly once per epoch, Pause stops the curves, a batch size of 0 gets a clear
+    message, "Step one batch" walks through the steps, and "Draw with this model" changes the draw widget's model."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+    d = _open(browser, width)
+    w, keys = _widget(d, 'train-live'), width < 800
+    press = lambda text: (lambda b: b.send_keys(Keys.ENTER) if keys else b.click())(w.find_element('xpath', f'.//button[.="{text}"]'))
+    below = lambda: d.execute_script('return arguments[0].getBoundingClientRect().top + scrollY', _widget(d, 'draw-digit'))
+    top = below()
+    d.execute_script('arguments[0].scrollIntoView()', w)
+    WebDriverWait(d, 20).until(lambda _: w.get_attribute('data-loaded') == 'true')
+    assert below() == top   # nothing below moves when the digits arrive
+    attr = lambda k: w.get_attribute(f'data-{k}')
+    pixels = lambda: d.execute_script('const c = arguments[0]; return c.toDataURL()', _out(w, 'weights'))
+    d.execute_script('window.spoken = []; new MutationObserver(rs => rs.forEach(() => spoken.push(arguments[0].textContent)))'
+                     '.observe(arguments[0], {childList: true, characterData: true, subtree: true})', _out(w, 'live'))
+    before = pixels()
+    press('Train')
+    WebDriverWait(d, 20).until(lambda _: float(attr('accuracy') or 0) > 0.9 and attr('state') == 'running')
+    press('Pause')
+    WebDriverWait(d, 5).until(lambda _: attr('state') == 'paused')
+    n, epoch = attr('batches'), int(attr('epoch'))
+    time.sleep(0.5)
+    assert attr('batches') == n and pixels() != before
+    spoken = d.execute_script('return spoken')
+    assert len(spoken) == epoch and spoken[-1].startswith(f'Epoch {epoch}: training loss 0.'), spoken
+    bs = w.find_element('css selector', 'input[type=number]')
+    bs.send_keys(Keys.CONTROL, 'a'); bs.send_keys('0', Keys.ENTER)
+    WebDriverWait(d, 5).until(lambda _: 'batch size must be a whole number from 1 to 2,500' in _out(w, 'error').text)
+    bs.send_keys(Keys.CONTROL, 'a'); bs.send_keys('256', Keys.ENTER)
+    press('Step one batch')
+    WebDriverWait(d, 5).until(lambda _: attr('step') == 'repeat')
+    assert int(attr('batches')) == int(n) + 1 and _out(w, 'error').text == ''
+    epoch = int(attr('epoch'))   # the step may have ended an epoch
+    assert w.find_element('css selector', 'li[aria-current=step]').get_attribute('data-step') == 'repeat'
+    dd = _widget(d, 'draw-digit')
+    dd.find_element('xpath', './/button[normalize-space()="Show me a real test digit"]').click()
+    answer = _out(dd, 'linear-text').text
+    press('Draw with this model')
+    WebDriverWait(d, 5).until(lambda _: 'trained on this page' in _out(dd, 'linear-title').text)
+    title = _out(dd, 'linear-title').text
+    assert _out(dd, 'linear-text').text != answer and 'P(3) = ' in answer
+    assert title.startswith(f'Linear model trained on this page ({epoch} epochs') and d.execute_script('return spoken.length') == epoch
+    w.find_element('css selector', 'input[value=linear]').send_keys(Keys.ARROW_DOWN)          # the radios, by keyboard: simple_net
+    WebDriverWait(d, 5).until(lambda _: attr('epoch') == '0' and _out(w, 'weights').get_attribute('width') == str(6*28 + 5))
+    press('Step one batch')
+    WebDriverWait(d, 5).until(lambda _: attr('batches') == '1' and 'simple_net' in _out(w, 'weights').get_attribute('aria-label'))
+    w.find_element('css selector', 'input[type=range]').send_keys(Keys.END)                  # lr 10: it says it diverged
+    press('Train')
+    WebDriverWait(d, 30).until(lambda _: attr('state') == 'diverged')
+    assert _out(w, 'error').text.startswith('Diverged') and 'learning rate of 10 ' in _out(w, 'error').text
+    errors = [e['message'] for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'favicon' not in e['message']]
+    assert not errors, errors
+
+@needs_browser
 @pytest.mark.skipif(bool(a11y_audit.tools_missing()), reason=f'{a11y_audit.tools_missing()}')
 @pytest.mark.parametrize('width', [1280, 375])
 def test_axe_and_no_sideways_scrolling(browser, width):
     "tools/a11y_audit.py's check on the test page: no serious or critical axe violation, no sideways scrolling, no widget past the edge."
+    from selenium.webdriver.support.ui import WebDriverWait
     d = _open(browser, width)
+    d.execute_script('arguments[0].scrollIntoView()', _widget(d, 'train-live'))   # train-live loads its digits when seen
+    WebDriverWait(d, 20).until(lambda _: _widget(d, 'train-live').get_attribute('data-loaded') == 'true')
     inner = d.execute_script('return document.documentElement.clientWidth')
-    for name in WHERE: assert d.execute_script('return arguments[0].getBoundingClientRect().right', _widget(d, name)) <= inner, name
+    for w in d.find_elements('css selector', '[data-widget]'): assert d.execute_script('return arguments[0].getBoundingClientRect().right', w) <= inner, w.get_attribute('data-widget')
     found = a11y_audit.audit_page(d, d.base_url, width, a11y_audit.find_axe().read_text(), load=False)
     bad = a11y_audit.failures([dict(page='widgets-test/index.html', width=width, **found)])
     assert not bad, '\n'.join(bad)

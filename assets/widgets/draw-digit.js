@@ -28,9 +28,9 @@ async function mount(root) {
   const model = (key, title) => {
     out[key] = { text: el('p', { 'data-out': `${key}-text`, text: '…' }),
                  verdict: el('span', { class: 'dw-verdict', 'data-out': `${key}-verdict` }),
-                 bar: el('div') };
+                 title: el('span', { 'data-out': `${key}-title`, text: title }), bar: el('div') };
     return el('section', { class: 'dw-model', 'aria-label': title },
-      el('p', { class: 'dw-model-title' }, `${title}: `, out[key].verdict), out[key].text,
+      el('p', { class: 'dw-model-title' }, out[key].title, ': ', out[key].verdict), out[key].text,
       key === 'pixel' ? null : el('div', { class: 'dw-bar', 'aria-hidden': 'true' }, out[key].bar));
   };
   const live = el('p', { class: 'dw-sr', 'aria-live': 'polite', 'data-out': 'summary' });
@@ -146,6 +146,34 @@ async function mount(root) {
     summarise(`Real digit ${n} of ${digits.length}, a ${d.label}. `);
   });
 
+  // "Draw with this model" on a train-live figure of the same page: the weights it just trained replace
+  // notebook 10's linear model or simple_net here, until "Back to notebook 10's weights".
+  const backBtn = el('button', { type: 'button', text: "Back to notebook 10's weights", hidden: true });
+  clearBtn.parentElement.append(backBtn);
+  const TITLES = { linear: 'Linear model', net: 'simple_net' };
+  let saved = null, handed = null;
+  function adopt(m) {
+    handed = m;
+    if (!models) return;                              // taken once the models are loaded
+    const key = m.model === 'linear' ? 'linear' : 'net', p = m.params;
+    saved = saved || { linear: models.linear, net: models.net };
+    models[key] = key === 'linear' ? { weight: Float64Array.from(p.weights), bias: p.bias[0] }
+      : { w1: Float64Array.from(p.w1), b1: Float64Array.from(p.b1), w2: Float64Array.from(p.w2), b2: p.b2[0] };
+    out[key].title.textContent = `${TITLES[key]} trained on this page (${m.epoch} epochs, validation accuracy ${m.accuracy.toFixed(4)})`;
+    backBtn.hidden = false;
+    update();
+    summarise(`Now with the ${TITLES[key]} trained on this page. `);
+  }
+  document.addEventListener('digitlib:trained-model', e => adopt(e.detail));
+  backBtn.addEventListener('click', () => {
+    Object.assign(models, saved); saved = handed = null;
+    for (const k of Object.keys(TITLES)) out[k].title.textContent = TITLES[k];
+    backBtn.hidden = true;
+    update();
+    summarise("Back to notebook 10's weights. ");
+    clearBtn.focus();
+  });
+
   show(null);
   const [ideal, linear, net, real] = await Promise.all(
     ['ideal.json', 'linear.json', 'simple_net.json', 'digits.json'].map(loadData));
@@ -156,6 +184,7 @@ async function mount(root) {
     `simple_net ${(100 * net.accuracy).toFixed(1)}%. Their weights are the ones notebook 10 trains.`;
   root.dataset.ready = 'true';
   update();
+  if (handed) adopt(handed);
 }
 
 autoMount('draw-digit', mount);

@@ -1,4 +1,5 @@
-// The widgets' data: small JSON files written by notebook 10 into assets/widgets/data/.
+// The widgets' data: small JSON files written by notebook 10 into assets/widgets/data/, and the
+// train-live widget's digits, bytes compressed with zlib (mnist_sample.bin, written by notebook 10 too).
 // They are fetched from the site itself (a URL relative to this module), never from elsewhere.
 
 // Decode base64 into bytes (atob exists in browsers and in Node 16+).
@@ -30,6 +31,20 @@ export async function fetchData(name) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`could not load ${url.pathname} (HTTP ${res.status})`);
   return res.json();
+}
+
+// Undo zlib.compress (Python): DecompressionStream('deflate') exists in browsers, their workers and Node 18+.
+export async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+// Fetch a zlib-compressed data file and inflate it (browser or worker).
+export async function fetchInflated(name) {
+  const url = new URL(`../data/${name}`, import.meta.url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load ${url.pathname} (HTTP ${res.status})`);
+  return inflate(new Uint8Array(await res.arrayBuffer()));
 }
 
 // Each file is fetched once per page, however many widgets ask for it.
