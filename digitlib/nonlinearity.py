@@ -7,14 +7,14 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import checks, positive, positive_int, optional, default_device, set_seed, import_fastai
-from .data import binary_xy
+from .data import binary_xy, multiclass_xy
 from .data import DataLoaders
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['simple_net', 'collapse_linear', 'fit_binary', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
+__all__ = ['simple_net', 'collapse_linear', 'fit_binary', 'fastai_dls', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
 
 # %% ../notebooks/08_nonlinearity.ipynb #306a2916
 def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
@@ -52,15 +52,20 @@ def fit_binary(model:nn.Module, # The model to train, e.g. `simple_net()` or `nn
     return learn
 
 # %% ../notebooks/08_nonlinearity.ipynb #be6ad5a3
-def _fastai_dls(digits, n_train:int, bs:int, seed:int):
-    "fastai `DataLoaders` of (3x28x28 image, class) pairs: `n_train` seeded training digits, every validation digit."
+def fastai_dls(digits, # `Digits`
+               n_train:int, # Training images to use, drawn with `seed`; all the validation images are used
+               bs:int, # Batch size
+               seed:int=42, # Seeds the choice of training images
+               multiclass:bool=False # Every digit as its own class, instead of 3 (class 0) against 7 (class 1)
+              ):
+    "fastai `DataLoaders` of (3x28x28 image, class) pairs, the form fastai's vision models take."
     fdc = import_fastai('data.core')
     def items(split, n=None):
-        x, y = binary_xy(split)
+        x, y = (multiclass_xy if multiclass else binary_xy)(split)
         if n is not None and n < len(x):
             idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
             x, y = x[idx], y[idx]
-        return list(zip(x.view(-1, 1, 28, 28).expand(-1, 3, 28, 28), (1 - y.flatten()).long()))  # class 0 = a 3, 1 = a 7
+        return list(zip(x.view(-1, 1, 28, 28).expand(-1, 3, 28, 28), y if multiclass else (1 - y.flatten()).long()))  # class 0 = a 3, 1 = a 7
     return fdc.DataLoaders(fdc.TfmdDL(items(digits.train, n_train), bs=bs, shuffle=True, drop_last=True),
                            fdc.TfmdDL(items(digits.valid), bs=512), device=default_device())
 
@@ -85,7 +90,7 @@ def resnet18_learner(digits, # `Digits` with 3s and 7s
     bs = (64 if n_train >= 4000 else 16) if bs is None else bs
     lr = (0.1 if n_train >= 4000 else 0.01) if lr is None else lr
     set_seed(seed)
-    dls = _fastai_dls(digits, n_train, min(bs, n_train), seed)
+    dls = fastai_dls(digits, n_train, min(bs, n_train), seed)
     return fv.vision_learner(dls, fv.resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=fv.accuracy, lr=lr)
 
 # %% ../notebooks/08_nonlinearity.ipynb #4e8020b8
