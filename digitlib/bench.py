@@ -5,10 +5,8 @@
 from __future__ import annotations
 import argparse, statistics, time
 import torch
-from .core import checks, positive, positive_int, optional
-from .data import load_mnist_sample, binary_xy
-from .core import set_seed, as_device, import_fastai
-from .data import DataLoaders
+from .core import checks, positive, positive_int, optional, set_seed, as_device, import_fastai
+from .data import load_mnist_sample, binary_xy, DataLoaders
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 from .learner import Learner

@@ -5,9 +5,8 @@
 from __future__ import annotations
 
 import torch
-from .core import as_device
+from .core import as_device, checks, same_length, tensor_items, positive_int
 from .sgd import mse
-from .core import checks, same_length, tensor_items, positive_int
 
 _all_ = ['mse']  # `from digitlib.loss import *` brings all the losses, mse included
 

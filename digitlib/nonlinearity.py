@@ -7,8 +7,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import checks, positive, positive_int, optional, default_device, set_seed, import_fastai
-from .data import binary_xy, multiclass_xy
-from .data import DataLoaders
+from .data import binary_xy, multiclass_xy, DataLoaders
 from .loss import mnist_loss, batch_accuracy
 from .optimizer import BasicOptim
 from .learner import Learner
