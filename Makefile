@@ -59,9 +59,8 @@ TRAINING_NBS := ^0[5-8]_
 
 test: venv
 	@rm -rf $(TEST_HOME) && mkdir -p $(TEST_HOME)
-	@t=$$(date +%s); $(MAKE) --no-print-directory check-sync && \
-	  $(MAKE) --no-print-directory -j3 --output-sync=target nbtest nbtest-other pytest && \
-	  echo "make test in all: $$(( $$(date +%s) - t )) s (the three stages after check-sync run side by side)" >> $(STAGES)
+	@t=$$(date +%s); $(MAKE) --no-print-directory check-sync nbtest nbtest-other pytest && \
+	  echo "make test in all: $$(( $$(date +%s) - t )) s" >> $(STAGES)
 	@echo "Stage times:"; sed 's/^/  /' $(STAGES)
 	@echo "make test: all checks passed"
 
@@ -74,7 +73,8 @@ check-sync: venv
 	$(call timed,check-sync,$(BIN)/python tools/check_sync.py)
 
 # Every notebook, run top to bottom; --timing prints each notebook's time, slowest first.
-# Two notebooks run at once on two cores; one PyTorch thread each keeps them from thrashing.
+# Each stage keeps two processes busy, one per core, with one PyTorch thread each: the stages run one
+# after another, because running them side by side (five processes on two cores) made the whole slower.
 nbtest: venv
 	$(call timed,notebooks,$(TEST_ENV) $(BIN)/nbdev-test --timing --n-workers 2)
 
@@ -85,8 +85,9 @@ nbtest-other: venv
 
 # What a notebook cannot hold: the widgets (Node, Chromium), the site's structure, the data sources
 # against a local server, the tools.
+# Two pytest workers (pytest-xdist), each taking whole files, so that a file's browser and fixtures start once.
 pytest: venv
-	$(call timed,pytest,$(TEST_ENV) $(BIN)/python -m pytest -q -rs tests)
+	$(call timed,pytest,$(TEST_ENV) $(BIN)/python -m pytest -q -rs -n 2 --dist loadfile tests)
 
 # The card images of the home page and the widgets' data (assets/), written by the `#| assets` cells
 # that every test run skips. Run it after changing what a card or a widget shows, and commit the result.

@@ -3,6 +3,7 @@
 # %% ../notebooks/08_nonlinearity.ipynb #94271aab
 """Adding a nonlinearity: collapse_linear, simple_net, training it on the 3s and 7s, and resnet18 from scratch."""
 from __future__ import annotations
+from functools import partial
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -13,7 +14,8 @@ from .optimizer import BasicOptim
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['simple_net', 'collapse_linear', 'fit_binary', 'fastai_dls', 'resnet18_n_train', 'resnet18_learner', 'train_resnet18']
+__all__ = ['simple_net', 'collapse_linear', 'fit_binary', 'fastai_dls', 'resnet18_n_train', 'fused_adam', 'resnet18_learner',
+           'train_resnet18']
 
 # %% ../notebooks/08_nonlinearity.ipynb #306a2916
 def collapse_linear(first:nn.Linear, # Applied first: n_in -> n_mid
@@ -75,6 +77,16 @@ def resnet18_n_train(digits # `Digits` with 3s and 7s
     n_all = len(binary_xy(digits.train)[0])
     return n_all if torch.cuda.is_available() else min(1000, n_all)
 
+# %% ../notebooks/08_nonlinearity.ipynb #fusedad1
+def fused_adam(params, # The `Learner`'s parameter groups
+               lr:float, # Learning rate; the one-cycle schedule then sets it, and the momentum, at every step
+               **kwargs):
+    "fastai's `Adam` with its defaults (betas 0.9 and 0.99, eps 1e-5, weight decay 0.01, none on biases and batchnorm) as PyTorch's fused `AdamW`."
+    groups = [{'params': [p for p in ps if p.ndim > 1]} for ps in params] + \
+             [{'params': [p for p in ps if p.ndim <= 1], 'weight_decay': 0.} for ps in params]
+    return import_fastai('optimizer').OptimWrapper([g for g in groups if g['params']], convert_groups=False, lr=lr,
+        opt=partial(torch.optim.AdamW, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01, fused=True))
+
 # %% ../notebooks/08_nonlinearity.ipynb #c786f768
 @checks(n_train=optional(positive_int), bs=optional(positive_int), lr=optional(positive))
 def resnet18_learner(digits, # `Digits` with 3s and 7s
@@ -83,14 +95,15 @@ def resnet18_learner(digits, # `Digits` with 3s and 7s
                      lr:float=None, # Peak learning rate, the `Learner`'s `lr`; None: 0.1 (the book's) for 4,000+ images, else 0.01
                      seed:int=42 # Seeds the subset, the batch order and the random weights
                     ):
-    "fastai's `vision_learner` with a resnet18 from random weights (`pretrained=False`) on the 3s and 7s of `digits`."
+    "fastai's `vision_learner` with a resnet18 from random weights (`pretrained=False`) on the 3s and 7s of `digits`, trained by `fused_adam`."
     fv = import_fastai('vision.all')
     n_train = resnet18_n_train(digits) if n_train is None else n_train
     bs = (64 if n_train >= 4000 else 16) if bs is None else bs
     lr = (0.1 if n_train >= 4000 else 0.01) if lr is None else lr
     set_seed(seed)
     dls = fastai_dls(digits, n_train, min(bs, n_train), seed)
-    return fv.vision_learner(dls, fv.resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=fv.accuracy, lr=lr)
+    return fv.vision_learner(dls, fv.resnet18, pretrained=False, n_out=2, loss_func=F.cross_entropy, metrics=fv.accuracy, lr=lr,
+                             opt_func=fused_adam)
 
 # %% ../notebooks/08_nonlinearity.ipynb #4e8020b8
 @checks(epochs=positive_int)

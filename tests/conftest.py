@@ -1,10 +1,9 @@
-"""Fixtures shared by the test files: PyTorch on one thread, the digits digitlib ships, no network or
-fastai data, and the site's pages processed by nbdev (once per session)."""
+"""Fixtures shared by the test files: the digits digitlib ships, no network or fastai data, and the
+site's pages processed by nbdev (once per session)."""
 import shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'tools'))  # the tools (a11y_audit, colab, proc_nbs) import as modules; tests/ is on sys.path already
@@ -13,13 +12,6 @@ sys.path.insert(0, str(ROOT/'tools'))  # the tools (a11y_audit, colab, proc_nbs)
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch):
     monkeypatch.setenv('DIGITLIB_CACHE', str(tmp_path/'cache'))
-
-@pytest.fixture(scope='module')
-def one_thread():
-    "These models are tiny: one PyTorch thread is faster, and keeps timings steady when other tests run alongside."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 @pytest.fixture(scope='module')
 def digits():

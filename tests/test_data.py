@@ -1,6 +1,5 @@
 """digitlib.data where the digits come from: offline, on other digits, from fastai's folders, and all ten digits.
 (The tensors, `show_digits` and the helpers are tested in notebook 1; the sources themselves in tests/test_sources.py.)"""
-import subprocess, sys
 
 import numpy as np, pytest, torch
 from PIL import Image
@@ -80,6 +79,9 @@ def test_ten_digit_subsample_is_balanced_and_deterministic(offline):
     assert all(torch.equal(a.train[k], b.train[k]) for k in a.train)
     assert sum(len(v) for v in load_mnist(n_train=5, verbose=False).train.values()) == 10   # at least one per digit
 
-def test_bench_reports_bad_arguments_in_one_line():
-    r = subprocess.run([sys.executable, '-m', 'digitlib.bench', '--device', 'tpu'], capture_output=True, text=True)
-    assert r.returncode == 2 and 'Traceback' not in r.stderr and "device must be" in r.stderr.strip().splitlines()[-1]
+def test_bench_reports_bad_arguments_in_one_line(capsys):
+    "`python -m digitlib.bench --device tpu` (its `main`, run here in-process): exit status 2 and one line, no traceback."
+    from digitlib.bench import main
+    with pytest.raises(SystemExit) as e: main(['--device', 'tpu'])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and 'Traceback' not in err and "device must be" in err.strip().splitlines()[-1]

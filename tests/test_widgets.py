@@ -35,24 +35,6 @@ def test_ideal_digits_are_the_mean_training_digits(digits):
     from digitlib.tensors import mean_digit
     for k in (3, 7): torch.testing.assert_close(torch.tensor(_json('ideal.json')[f'ideal{k}']).view(28, 28), mean_digit(digits.train[k]), atol=1e-6, rtol=0)
 
-def test_models_are_what_notebook_10_trains(digits, one_thread):
-    "Retrain both models exactly as notebook 10 does: the JSON's predictions equal theirs to 1e-5."
-    from torch import nn
-    from digitlib.core import set_seed
-    from digitlib.data import binary_xy
-    from digitlib.optimizer import train_model
-    from digitlib.nonlinearity import simple_net, fit_binary
-    from digitlib.data import DataLoaders
-    set_seed(42); lin = nn.Linear(28*28, 1); accs = train_model(lin, DataLoaders.from_digits(digits), 20, 1.0)
-    set_seed(42); net = simple_net(); fit_binary(net, digits, epochs=40, lr=0.1, cbs=[])
-    m = fixtures.load_widget_models()
-    x, _ = binary_xy(digits.valid)
-    with torch.no_grad():
-        for trained, loaded in ((lin, m['linear']), (net, m['net'])):
-            torch.testing.assert_close(torch.sigmoid(loaded(x)), torch.sigmoid(trained(x)), atol=1e-5, rtol=0)
-            torch.testing.assert_close(loaded(x), trained(x), atol=1e-5, rtol=1e-5)
-    assert _json('linear.json')['accuracy'] == accs[-1]
-
 def test_real_digits_are_validation_digits(digits):
     ds = _json('digits.json')['digits']
     assert len(ds) == 50 and sorted(d['label'] for d in ds) == [3]*25 + [7]*25
