@@ -1,5 +1,5 @@
 // The train-live widget's loop (assets/widgets/lib/train.js) timed in Node: milliseconds per epoch of
-// train_epoch on the shipped 2,500 training digits, mini-batches of 256, shuffled. Prints JSON for
+// train_epoch on the shipped 2,000 training digits, mini-batches of 256, shuffled. Prints JSON for
 // tools/bench_widgets.py, which sets it beside digitlib's PyTorch loop. Usage: node tools/bench_widgets.mjs [epochs]
 import fs from 'node:fs';
 import * as T from '../assets/widgets/lib/train.js';

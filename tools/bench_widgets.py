@@ -81,7 +81,7 @@ def main():
     r = subprocess.run(['node', str(ROOT/'tools/bench_widgets.mjs')], capture_output=True, text=True, check=True)
     js = json.loads(r.stdout)
     med = statistics.median
-    print('train-live: one epoch on 2,500 training digits, mini-batches of 256 (median of 5 epochs, one CPU thread)')
+    print('train-live: one epoch on 2,000 training digits, mini-batches of 256 (median of 5 epochs, one CPU thread)')
     print(f"{'model':<11} {'JavaScript (Node)':>18} {'digitlib, PyTorch':>18} {'JavaScript / PyTorch':>21}")
     for kind in ('linear', 'simple_net'):
         a, b = med(js[kind]['ms']), med(torch_ms[kind])

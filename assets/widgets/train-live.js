@@ -1,5 +1,5 @@
 // Train on the page: the chapter's loop (notebook 6's linear1, notebook 8's simple_net) running in the
-// reader's browser, on 2,500 of MNIST_SAMPLE's training 3s and 7s, with the seven steps shown as they run.
+// reader's browser, on 2,000 of MNIST_SAMPLE's training 3s and 7s, with the seven steps shown as they run.
 // Placed by: <div class="widget" data-widget="train-live"></div>
 //            <script type="module" src="../assets/widgets/train-live.js"></script>
 // The loop is lib/train.js (tested in Node against digitlib, batch by batch); it runs in a Web Worker
@@ -41,7 +41,7 @@ function mount(root) {
   const std = slider({ label: 'Init std', min: 0, max: POS, step: 1, value: toPos(STD, 1), toValue: toLog(STD), format: v => fmt(v, 2),
                        onInput: v => send({ type: 'settings', std: v }) });
   const bsId = uid('dw-bs');
-  const bs = el('input', { type: 'number', id: bsId, min: 1, max: 2500, step: 1, value: 256, inputmode: 'numeric',
+  const bs = el('input', { type: 'number', id: bsId, min: 1, max: 2000, step: 1, value: 256, inputmode: 'numeric',
     onchange: () => send({ type: 'settings', bs: bs.value.trim() === '' ? 0 : Number(bs.value) }) });
   const shuffle = el('input', { type: 'checkbox', checked: true, onchange: () => send({ type: 'settings', shuffle: shuffle.checked }) });
   const btn = (text, onclick) => el('button', { type: 'button', text, disabled: true, onclick });
@@ -89,7 +89,7 @@ function mount(root) {
   // ---- talking to the worker
   function start() {
     if (state.worker) return;
-    status.textContent = 'Loading 3,500 digits…';
+    status.textContent = 'Loading 2,500 digits…';
     state.worker = new Worker(new URL('./lib/train-worker.js', import.meta.url), { type: 'module' });
     state.worker.onmessage = e => receive(e.data);
     state.worker.onerror = e => { e.preventDefault?.(); fatal(`The training worker failed: ${e.message || 'it could not start'}.`); };

@@ -3,9 +3,9 @@
 The widgets' JavaScript must give the same answers as the course's Python. This script runs
 digitlib on the same inputs the Node tests use and writes the results into tests/js/.data/
 (ignored by git): every MNIST_SAMPLE validation digit as bytes, digitlib's scores for them with
-the weights the widgets load (assets/widgets/data/*.json), SGD runs on notebook 4's quadratic,
-sums of ReLUs computed by `simple_net`, and digitlib's training loop (notebook 6's linear1 and
-notebook 8's simple_net) on the train-live widget's digits, batch by batch.
+the weights the widgets load (assets/widgets/data/*.json), SGD runs on notebook 4's quadratic
+and sums of ReLUs computed by `simple_net`. (The train-live widget's reference, digitlib's loop batch
+by batch, is written by notebook 10 into tests/js/train_reference.json.gz.)
 
     python tests/js/fixtures.py        # then: node --test tests/js/
 
@@ -105,51 +105,6 @@ def read_train_digits(path:Path=DATA/'mnist_sample.bin') -> dict:
     return {'train': part(slice(0, n_train)), 'valid': part(slice(n_train, n))}
 
 
-def train_fixtures(n_rows:int=2500, bs:int=256) -> dict:
-    """digitlib's loop, batch by batch, on `n_rows` of the widget's training digits (all 2,500, in mini-batches of 256, by
-    default): notebook 6's linear1 from init_params at lr 1, and simple_net() at lr 0.1, each for 2 epochs (the first
-    in order, 3s first as the book serves them, the second shuffled),
-    with BasicOptim. The initial weights, the batch order, every batch's loss, the gradients of the first batch,
-    the validation accuracy after each epoch (validate_epoch) and the final weights."""
-    from digitlib.core import set_seed
-    from digitlib.data import TensorDataLoader
-    from digitlib.loss import init_params, linear1, mnist_loss
-    from digitlib.optimizer import BasicOptim, validate_epoch
-    from digitlib.nonlinearity import simple_net
-    d = read_train_digits()
-    (tx, ty, _), (vx, vy, _) = d['train'], d['valid']
-    g = torch.Generator().manual_seed(16)
-    rows = torch.randperm(len(tx), generator=g)[:n_rows]
-    x, y = tx[rows], ty[rows]
-    orders = [torch.arange(n_rows), torch.randperm(n_rows, generator=g)]
-    valid_dl = TensorDataLoader(vx, vy, bs=256, device='cpu')
-    flat = lambda t: t.detach().flatten().tolist()
-    def run(model, params, names, lr):
-        opt = BasicOptim(params, lr)
-        start = {k: flat(p) for k, p in zip(names, params)}
-        losses, accs, grad0 = [], [], None
-        for order in orders:
-            for i in range(0, n_rows, bs):
-                b = order[i:i+bs]
-                preds = model(x[b])                  # calc_grad's three lines, keeping the loss
-                loss = mnist_loss(preds, y[b])
-                loss.backward()
-                if grad0 is None: grad0 = {k: flat(p.grad) for k, p in zip(names, params)}
-                opt.step(); opt.zero_grad()
-                losses.append(loss.item())
-            accs.append(validate_epoch(model, valid_dl))
-        return {'lr': lr, 'start': start, 'losses': losses, 'grad0': grad0, 'accs': accs,
-                'final': {k: flat(p) for k, p in zip(names, params)}}
-    set_seed(0)
-    weights, bias = init_params((28*28, 1), device='cpu'), init_params(1, device='cpu')   # std 1, as notebook 6
-    lin = run(lambda xb: linear1(xb, weights, bias), [weights, bias], ['weights', 'bias'], 1.0)
-    set_seed(0)
-    net = simple_net()
-    p = list(net.parameters())   # nn.Linear's layout: w1 (30, 784), b1 (30,), w2 (1, 30), b2 (1,)
-    net_run = run(net, p, ['w1', 'b1', 'w2', 'b2'], 0.1)
-    return {'rows': rows.tolist(), 'bs': bs, 'orders': [o.tolist() for o in orders], 'linear': lin, 'simple_net': net_run}
-
-
 def write_fixtures(out:Path=OUT, digits=None) -> Path:
     "Write every fixture into `out`; `digits` defaults to the copy of MNIST_SAMPLE digitlib ships."
     from digitlib.data import load_mnist_sample
@@ -160,7 +115,6 @@ def write_fixtures(out:Path=OUT, digits=None) -> Path:
     (out/'digitlib_scores.json').write_text(json.dumps(scores))
     (out/'sgd.json').write_text(json.dumps(sgd_fixtures()))
     (out/'relu.json').write_text(json.dumps(relu_fixtures()))
-    (out/'train.json').write_text(json.dumps(train_fixtures()))
     return out
 
 
