@@ -4,7 +4,7 @@ by glob, so a page added later is checked too. What `quarto render` reports itse
 missing nav page) is left to test_quarto_render, which renders where Quarto is installed and fails on any warning.
 """
 from __future__ import annotations
-import hashlib, re, shutil, subprocess, sys
+import base64, gzip, hashlib, re, shutil, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -167,6 +167,35 @@ def test_proc_nbs(processed_site):
     assert not any((proc/d).exists() for d in ('tests', 'digitlib', 'tools'))
     log = (processed_site/'proc.log').read_text()
     assert not re.search(r'warn', log, re.I), f"nbdev warned while processing (keep imports in cells of their own):\n{log[-3000:]}"
+
+def sent(data:bytes, name:str) -> int:
+    "Bytes a server sends for a file: text gzipped, as GitHub Pages does; PNGs and the deflated digits as they are."
+    return len(data) if name.endswith(('.png', '.bin')) else len(gzip.compress(data, 9))
+
+def widget_files(script:Path, seen:set=None) -> set:
+    "A widget's module and everything it loads: the modules it imports (and its worker's), and the data files it names."
+    seen = set() if seen is None else seen
+    if script in seen: return seen
+    seen.add(script)
+    code = '\n'.join(l for l in script.read_text().splitlines() if not l.lstrip().startswith('//'))
+    for m in re.findall(r"from '(\./[^']+)'|new URL\('(\./[^']+\.js)'", code): widget_files((script.parent/(m[0] or m[1])).resolve(), seen)
+    seen |= {ROOT/'assets/widgets/data'/f for f in re.findall(r"'([\w-]+\.(?:json|bin))'", code)}
+    return seen
+
+def test_pages_with_widgets_weigh_under_1_mb(processed_site):
+    """Each processed page as a reader downloads it: its figures, its text, its widgets and all their data, under 1 MB
+    (Quarto's own scripts and styles, shared by every page and cached, come on top: about 250 KB the first time)."""
+    proc, heavy = processed_site/'_proc', {}
+    for page in NOTEBOOKS:
+        cells = nb(proc/rel(page))['cells']
+        outs = [o for c in cells for o in c.get('outputs', [])]
+        figures = sum(len(base64.b64decode(''.join(o['data']['image/png']))) for o in outs if 'image/png' in o.get('data', {}))
+        text = '\n'.join([src(c) for c in cells] + [src({'source': v}) for o in outs for k, v in o.get('data', {}).items() if k.startswith('text/')])
+        files = set().union(*[widget_files(ROOT/'assets/widgets'/w) for w in set(re.findall(r'assets/widgets/([\w-]+\.js)', text))])
+        total = figures + sent(text.encode(), 'page.html') + sum(sent(f.read_bytes(), f.name) for f in files)
+        if files: heavy[rel(page)] = total
+        assert total < 1_000_000, f"{rel(page)}: {total/1e3:,.0f} KB (figures {figures/1e3:,.0f} KB)"
+    assert all(heavy.get(f'notebooks/{p}.ipynb', 0) > 500_000 for p in ('06_optimizer', '08_nonlinearity')), heavy   # train-live's data counted
 
 def rendered(out:Path, page:Path) -> Path:
     "Where Quarto writes a page: nbdev names a notebook with a raw front matter after its module (02_tensors -> tensors.html)."

@@ -63,7 +63,7 @@ def test_train_live_digits_are_mnist_sample_digits(digits):
     "mnist_sample.bin: 2,500 training and 1,000 validation digits, each exactly the MNIST_SAMPLE digit its label and index name, the 50 the draw widget shows among them."
     d = fixtures.read_train_digits()
     for split, (x, y, index) in d.items():
-        assert len(x) == {'train': 2000, 'valid': 500}[split] and y.sum() == len(x)/2
+        assert len(x) == {'train': 2000, 'valid': 1000}[split] and y.sum() == len(x)/2
         for k, label in ((1, 3), (0, 7)):
             torch.testing.assert_close(x[y[:, 0] == k], getattr(digits, split)[label][index[y[:, 0] == k]].view(-1, 28*28), atol=1e-7, rtol=0)
     vy, vi = d['valid'][1][:, 0], d['valid'][2]
