@@ -1,7 +1,7 @@
 """How fast does the train-live widget train? (make bench-widgets) Prints figures; asserts nothing.
 
 1. The widget's JavaScript loop in Node (tools/bench_widgets.mjs) and digitlib's PyTorch loop, timed by this script
-   in turn on the same 2,500 training digits (assets/widgets/data/mnist_sample.bin), mini-batches of 256, one CPU
+   in turn on the same 2,000 training digits (assets/widgets/data/mnist_sample.bin), mini-batches of 256, one CPU
    thread: milliseconds per epoch, and their ratio, for notebook 6's linear1 and notebook 8's simple_net.
 2. With Chromium (tools/a11y_audit.py's browser): the widget on tests/widgets/index.html, Train pressed: how long the
    linear model takes to pass 0.97 validation accuracy, each model's time per epoch in the worker, and the longest
