@@ -55,3 +55,44 @@ def markdown_of(path:Path) -> str:
         elif m: fence = m[1]
         else: out.append(line)
     return '\n'.join(out)
+
+def train_live_by_keyboard(site:Path, pages:list, width:int=375, past:float=0.97, timeout:float=60) -> dict:
+    """Serve `site` on 127.0.0.1 and, on each of `pages` (paths under it) in headless Chromium at `width` px, drive the
+    train-live widget from the keyboard alone: for each model, Space on its radio, Enter on Reset, Enter on Train, until the
+    validation accuracy passes `past`, then Enter on Pause. Returns {page: {model: (accuracy, epoch, seconds)}}; raises
+    AssertionError naming the page and model that did not get there (it stopped, diverged, failed or ran out of time)."""
+    import tempfile, time
+    import a11y_audit  # tools/a11y_audit.py
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+    srv, base = a11y_audit.serve(site)
+    d = a11y_audit.start_browser(tempfile.mkdtemp(prefix='chromium-profile-'))
+    out = {}
+    try:
+        for page in pages:
+            d.set_window_size(width, 900); d.get(base + page)
+            w = d.find_element('css selector', '[data-widget="train-live"]')
+            attr = lambda k: w.get_attribute(f'data-{k}')
+            button = lambda text: w.find_element('xpath', f'.//button[.="{text}"]')
+            d.execute_script('arguments[0].scrollIntoView()', w)      # it loads its digits when seen
+            WebDriverWait(d, 30).until(lambda _: attr('loaded') == 'true' or attr('state') == 'failed')
+            for model in ('linear', 'simple_net'):
+                w.find_element('css selector', f'input[value={model}]').send_keys(Keys.SPACE)
+                WebDriverWait(d, 5).until(lambda _: not button('Reset').get_attribute('disabled'))
+                button('Reset').send_keys(Keys.ENTER)
+                WebDriverWait(d, 5).until(lambda _: attr('model') == model and attr('epoch') == '0' and attr('state') == 'idle')
+                t0 = time.perf_counter()
+                button('Train').send_keys(Keys.ENTER)
+                try: WebDriverWait(d, timeout).until(lambda _: float(attr('accuracy') or 0) > past or attr('state') not in ('idle', 'running'))
+                except TimeoutException: pass   # the assert below says how far it got
+                seconds, acc, epoch = time.perf_counter() - t0, float(attr('accuracy')), int(attr('epoch'))
+                error = w.find_element('css selector', '[data-out="error"]').text
+                assert acc > past, f"{page}, {model}: validation accuracy {acc} after {epoch} epochs, {seconds:.0f} s ({attr('state')}) {error}".strip()
+                button('Pause').send_keys(Keys.ENTER)
+                WebDriverWait(d, 5).until(lambda _: attr('state') == 'paused')
+                out.setdefault(page, {})[model] = (acc, epoch, round(seconds, 1))
+        errors = [e['message'] for e in d.get_log('browser') if e['level'] == 'SEVERE' and 'favicon' not in e['message']]
+        assert not errors, errors
+        return out
+    finally: d.quit(); srv.shutdown(); srv.server_close()

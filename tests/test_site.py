@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import colab  # tools/colab.py
-from helpers import NOTEBOOKS, PAGES, ROOT, front_matter, markdown_of, nb, quarto_config, rel, src
+from helpers import NOTEBOOKS, PAGES, ROOT, front_matter, markdown_of, nb, quarto_config, rel, src, train_live_by_keyboard
 
 def prose(page:Path) -> str: return re.sub(r'(`+).+?\1', '', markdown_of(page))  # what is in code is not a link
 
@@ -205,7 +205,8 @@ def rendered(out:Path, page:Path) -> Path:
 
 @pytest.mark.skipif(shutil.which('quarto') is None, reason="quarto is not on PATH (install it, e.g. `make quarto`, to render the site)")
 def test_quarto_render(processed_site):
-    "Render with Quarto: no warning, every page, one card per page in `order` with its own image, badges, folds; then audit it."
+    """Render with Quarto: no warning, every page, one card per page in `order` with its own image, badges, folds; train-live
+    trains both models past 0.97 on notebooks 6 and 8 from the keyboard; then audit it."""
     import a11y_audit
     out = processed_site/'_site_test'
     r = subprocess.run(['quarto', 'render', '--output-dir', str(out)], cwd=processed_site/'_proc', capture_output=True, text=True, timeout=900)
@@ -227,6 +228,9 @@ def test_quarto_render(processed_site):
         assert 'alt="Open in Colab"' in html and 'google.colab' not in html, f"{page.name}: no accessible badge, or the setup cell shows"
         n = sum(src(c).count('<details class="answer"') for c in nb(page)['cells'] if c['cell_type'] == 'markdown')
         assert html.count('<details class="answer"') == n, f"{page.name}: not all {n} answers are folds"
+    if not a11y_audit.tools_missing(axe=False):   # train-live on the rendered pages, from the keyboard: both models past 0.97
+        pages = [rendered(out, ROOT/f'notebooks/{p}.ipynb').relative_to(out).as_posix() for p in ('06_optimizer', '08_nonlinearity')]
+        print('train-live on the rendered site (accuracy, epoch, seconds):', train_live_by_keyboard(out, pages))
     why = a11y_audit.tools_missing()
     if why: pytest.skip(f"rendered fine; accessibility audit skipped: {why}")
     bad = a11y_audit.failures(a11y_audit.audit(out))

@@ -60,7 +60,7 @@ def test_data_files_are_small():
     assert (DATA/'mnist_sample.bin').stat().st_size < 600_000
 
 def test_train_live_digits_are_mnist_sample_digits(digits):
-    "mnist_sample.bin: 2,500 training and 1,000 validation digits, each exactly the MNIST_SAMPLE digit its label and index name, the 50 the draw widget shows among them."
+    "mnist_sample.bin: 2,000 training and 1,000 validation digits, each exactly the MNIST_SAMPLE digit its label and index name, the 50 the draw widget shows among them."
     d = fixtures.read_train_digits()
     for split, (x, y, index) in d.items():
         assert len(x) == {'train': 2000, 'valid': 1000}[split] and y.sum() == len(x)/2

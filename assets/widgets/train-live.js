@@ -119,7 +119,7 @@ function mount(root) {
         Object.assign(state, { model: m.model, losses: [], accs: [[0, m.accuracy]], batches: m.batches, weights: m.weights, w2: m.w2,
                                epoch: 0, accuracy: m.accuracy, finished: false, nTrain: m.nTrain, nValid: m.nValid });
         syncControls(m.settings);
-        Object.assign(root.dataset, { epoch: '0', accuracy: String(m.accuracy), batches: '0' });
+        Object.assign(root.dataset, { model: m.model, epoch: '0', accuracy: String(m.accuracy), batches: '0' });
         error.textContent = ''; note.textContent = '';
         setState('idle');
         highlight(['init'], `New random weights (std ${fmt(m.settings.std, 2)}): validation accuracy ${m.accuracy.toFixed(4)}, ` +

@@ -20,8 +20,8 @@ export const MODELS = {
 };
 export const DEFAULTS = { model: 'linear', lr: 1, bs: 256, shuffle: true, std: 1, seed: 42, epochs: MODELS.linear.epochs };
 
-const STALLED = 5;
-export const PACE_MS = 150;   // the shortest epoch the worker allows, in ms of wall time (see below)   // epochs without any change in accuracy that count as stuck
+const STALLED = 5;            // epochs without any change in accuracy that count as stuck
+export const PACE_MS = 150;   // the shortest epoch the worker allows, in ms of wall time (see below)
 const plain = n => n.toLocaleString('en-GB');
 
 // Check settings from the page: a list of messages, empty when every value is usable. (digitlib.core.checks, as on
