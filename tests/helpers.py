@@ -56,6 +56,12 @@ def markdown_of(path:Path) -> str:
         else: out.append(line)
     return '\n'.join(out)
 
+def widgets_site(folder:Path) -> Path:
+    "`folder` as the site serves a notebook page: the widgets' test page at widgets-test/index.html, one folder below assets/."
+    (folder/'widgets-test').symlink_to(ROOT/'tests/widgets', target_is_directory=True)
+    (folder/'assets').symlink_to(ROOT/'assets', target_is_directory=True)
+    return folder
+
 def train_live_by_keyboard(site:Path, pages:list, width:int=375, past:float=0.97, timeout:float=60) -> dict:
     """Serve `site` on 127.0.0.1 and, on each of `pages` (paths under it) in headless Chromium at `width` px, drive the
     train-live widget from the keyboard alone: for each model, Space on its radio, Enter on Reset, Enter on Train, until the
@@ -77,9 +83,9 @@ def train_live_by_keyboard(site:Path, pages:list, width:int=375, past:float=0.97
             button = lambda text: w.find_element('xpath', f'.//button[.="{text}"]')
             d.execute_script('arguments[0].scrollIntoView()', w)      # it loads its digits when seen
             WebDriverWait(d, 30).until(lambda _: attr('loaded') == 'true' or attr('state') == 'failed')
+            assert attr('loaded') == 'true', f"{page}: train-live did not load: {w.find_element('css selector', '[data-out=error]').text}"
             for model in ('linear', 'simple_net'):
                 w.find_element('css selector', f'input[value={model}]').send_keys(Keys.SPACE)
-                WebDriverWait(d, 5).until(lambda _: not button('Reset').get_attribute('disabled'))
                 button('Reset').send_keys(Keys.ENTER)
                 WebDriverWait(d, 5).until(lambda _: attr('model') == model and attr('epoch') == '0' and attr('state') == 'idle')
                 t0 = time.perf_counter()

@@ -1,8 +1,8 @@
 """Accessibility of the site's own parts, without Quarto (issue 13): the contrast of the theme's colours, computed
 from assets/theme.scss and styles.css; and tools/a11y_audit.py's axe-core audit (test_quarto_render runs it on the
 rendered site, test_widgets.py on the widgets) on a page built by hand with the structure Quarto renders, styled by
-our CSS and fixed up by our script; and the train-live widget trained from the keyboard alone. The browser tests skip, saying what is missing, without Chromium, chromedriver,
-selenium or axe-core (.ci/run installs them).
+our CSS and fixed up by our script; and the train-live widget trained from the keyboard alone. The browser tests
+skip, saying what is missing, without Chromium, chromedriver, selenium or axe-core (.ci/run installs them).
 """
 from __future__ import annotations
 import re, shutil
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import a11y_audit  # tools/a11y_audit.py
-from helpers import ROOT, quarto_config, train_live_by_keyboard
+from helpers import ROOT, quarto_config, train_live_by_keyboard, widgets_site
 
 needs_browser = pytest.mark.skipif(bool(a11y_audit.tools_missing()), reason=f"browser audit not possible here: {a11y_audit.tools_missing()}")
 
@@ -156,6 +156,4 @@ def test_mock_page_keyboard_fixes(tmp_path):
 def test_train_live_past_097_from_the_keyboard(tmp_path):
     """train-live from the keyboard alone, on the widgets' test page (tests/widgets/index.html) at 375 px: each model past
     0.97 validation accuracy (test_quarto_render runs the same check on the rendered notebooks 6 and 8)."""
-    (tmp_path/'widgets-test').symlink_to(ROOT/'tests/widgets', target_is_directory=True)
-    (tmp_path/'assets').symlink_to(ROOT/'assets', target_is_directory=True)
-    train_live_by_keyboard(tmp_path, ['widgets-test/index.html'])
+    train_live_by_keyboard(widgets_site(tmp_path), ['widgets-test/index.html'])

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import a11y_audit  # tools/a11y_audit.py
-from helpers import ROOT, markdown_of
+from helpers import ROOT, markdown_of, widgets_site
 from js import fixtures  # tests/js/fixtures.py
 
 DATA = ROOT/'assets/widgets/data'
@@ -106,10 +106,7 @@ needs_browser = pytest.mark.skipif(bool(a11y_audit.tools_missing(axe=False)), re
 @pytest.fixture(scope='module')
 def browser(tmp_path_factory):
     "Chromium on the test page, served (with assets/) from 127.0.0.1 at widgets-test/index.html."
-    site = tmp_path_factory.mktemp('widgets-site')
-    (site/'widgets-test').symlink_to(ROOT/'tests/widgets', target_is_directory=True)
-    (site/'assets').symlink_to(ROOT/'assets', target_is_directory=True)
-    srv, base = a11y_audit.serve(site)
+    srv, base = a11y_audit.serve(widgets_site(tmp_path_factory.mktemp('widgets-site')))
     d = a11y_audit.start_browser(str(tmp_path_factory.mktemp('chromium-profile')))
     d.base_url = base + 'widgets-test/index.html'
     try: yield d

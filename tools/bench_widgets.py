@@ -16,6 +16,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT/'tools'), str(ROOT/'tests')]
 from js.fixtures import read_train_digits  # tests/js/fixtures.py
+from helpers import widgets_site  # tests/helpers.py
 
 def time_pytorch(epochs:int=5) -> dict:
     "digitlib's loop (train_epoch with BasicOptim), ms per epoch after one warm-up epoch."
@@ -44,10 +45,7 @@ def time_chromium() -> dict | str:
     "The widget in headless Chromium; a string saying why when the browser is missing."
     import a11y_audit
     if (why := a11y_audit.tools_missing(axe=False)): return why
-    site = Path(tempfile.mkdtemp())
-    (site/'widgets-test').symlink_to(ROOT/'tests/widgets', target_is_directory=True)
-    (site/'assets').symlink_to(ROOT/'assets', target_is_directory=True)
-    srv, base = a11y_audit.serve(site)
+    srv, base = a11y_audit.serve(widgets_site(Path(tempfile.mkdtemp())))
     d = a11y_audit.start_browser(tempfile.mkdtemp())
     attr = lambda w, k: w.get_attribute(f'data-{k}')
     try:
