@@ -263,8 +263,9 @@ def test_relu_sum_sliders_and_fit(browser):
 @pytest.mark.parametrize('width', [1280, 375])
 def test_train_live(browser, width):
     """train-live trains in a worker, from the mouse (1280 px) or the keyboard alone (375 px): accuracy passes 0.9, the weight
-    image changes, the live region speaks exactly once per epoch, Pause stops the curves, a batch size of 0 gets a clear
-    message, "Step one batch" walks through the steps, and "Draw with this model" changes the draw widget's model."""
+    image changes, the picture of what training added starts white and fills in everywhere but the never-inked corner, the
+    live region speaks exactly once per epoch, Pause stops the curves, a batch size of 0 gets a clear message, "Step one
+    batch" walks through the steps, and "Draw with this model" changes the draw widget's model."""
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
     d = _open(browser, width)
@@ -279,7 +280,11 @@ def test_train_live(browser, width):
     pixels = lambda: d.execute_script('const c = arguments[0]; return c.toDataURL()', _out(w, 'weights'))
     d.execute_script('window.spoken = []; new MutationObserver(rs => rs.forEach(() => spoken.push(arguments[0].textContent)))'
                      '.observe(arguments[0], {childList: true, characterData: true, subtree: true})', _out(w, 'live'))
+    pixel = lambda out, x, y: d.execute_script('return Array.from(arguments[0].getContext("2d").getImageData(arguments[1], arguments[2], 1, 1).data)',
+                                               _out(w, out), x, y)
+    white = [247, 247, 247, 255]                                   # RdBu_r's 0
     before = pixels()
+    assert pixel('added', 14, 14) == white
     press('Train')
     WebDriverWait(d, 20).until(lambda _: float(attr('accuracy') or 0) > 0.9 and attr('state') == 'running')
     press('Pause')
@@ -287,6 +292,7 @@ def test_train_live(browser, width):
     n, epoch = attr('batches'), int(attr('epoch'))
     time.sleep(0.5)
     assert attr('batches') == n and pixels() != before
+    assert pixel('added', 14, 14) != white and pixel('added', 0, 0) == white and pixel('weights', 0, 0) != white
     spoken = d.execute_script('return spoken')
     assert len(spoken) == epoch and spoken[-1].startswith(f'Epoch {epoch}: training loss 0.'), spoken
     bs = w.find_element('css selector', 'input[type=number]')

@@ -29,7 +29,7 @@ const plain = n => n.toLocaleString('en-GB');
 function mount(root) {
   root.classList.add('dw', 'dw-train');
   const state = { worker: null, loaded: false, running: false, model: 'linear', losses: [], accs: [], batches: 10,
-                  weights: null, w2: null, epoch: 0, accuracy: null, finished: false, walk: null, dirty: false };
+                  weights: null, w0: null, w2: null, epoch: 0, accuracy: null, finished: false, walk: null, dirty: false };
 
   // ---- controls
   const modelName = uid('dw-model');
@@ -63,15 +63,17 @@ function mount(root) {
   const lossCanvas = el('canvas', { class: 'dw-plot', role: 'img', 'data-out': 'loss-plot', 'aria-label': 'Training loss per batch: nothing trained yet.' });
   const accCanvas = el('canvas', { class: 'dw-plot', role: 'img', 'data-out': 'acc-plot', 'aria-label': 'Validation accuracy per epoch: nothing trained yet.' });
   const wCanvas = el('canvas', { class: 'dw-weights', width: 28, height: 28, role: 'img', 'data-out': 'weights', 'aria-label': 'The weights: loading.' });
-  const wCaption = el('figcaption', { class: 'dw-help' });
+  const dCanvas = el('canvas', { class: 'dw-weights', width: 28, height: 28, role: 'img', 'data-out': 'added', 'aria-label': 'What training added: loading.' });
+  const wCaption = el('figcaption', { class: 'dw-help' }), dCaption = el('figcaption', { class: 'dw-help' });
   const status = el('p', { class: 'dw-status', 'data-out': 'status', text: 'The digits load when this figure comes into view.' });
   const note = el('p', { class: 'dw-help', 'data-out': 'note' });
   const error = el('p', { class: 'dw-error', role: 'alert', 'data-out': 'error' });
   const live = el('p', { class: 'dw-sr', 'aria-live': 'polite', 'data-out': 'live' });
 
   root.append(
-    el('p', { class: 'dw-help', text: 'Press Train and watch the loss fall and the weights turn into a template: red pixels push ' +
-      'towards a 3, blue towards a 7. "Step one batch" walks through the seven steps one mini-batch at a time.' }),
+    el('p', { class: 'dw-help', text: 'Press Train and watch the loss fall and the weights learn: the second picture, what training ' +
+      'added to the random start, turns into a template, red where ink pushes towards a 3, blue towards a 7. ' +
+      '"Step one batch" walks through the seven steps one mini-batch at a time.' }),
     el('div', { class: 'dw-buttons' }, trainBtn, pauseBtn, stepBtn, resetBtn, drawBtn),
     el('div', { class: 'dw-row' },
       el('div', { class: 'dw-col' },
@@ -83,7 +85,7 @@ function mount(root) {
       el('div', { class: 'dw-col' }, stepList)),
     error, status, note,
     el('div', { class: 'dw-row' }, el('div', { class: 'dw-col' }, lossCanvas), el('div', { class: 'dw-col' }, accCanvas)),
-    el('figure', { class: 'dw-wfig' }, wCanvas, wCaption),
+    el('div', { class: 'dw-wfigs' }, el('figure', { class: 'dw-wfig' }, wCanvas, wCaption), el('figure', { class: 'dw-wfig' }, dCanvas, dCaption)),
     live);
 
   // ---- talking to the worker
@@ -116,13 +118,14 @@ function mount(root) {
         root.dataset.loaded = 'true';
         // falls through: 'ready' carries what 'reset' carries
       case 'reset':
-        Object.assign(state, { model: m.model, losses: [], accs: [[0, m.accuracy]], batches: m.batches, weights: m.weights, w2: m.w2,
+        Object.assign(state, { model: m.model, losses: [], accs: [[0, m.accuracy]], batches: m.batches, weights: m.weights,
+                               w0: Float32Array.from(m.weights), w2: m.w2,
                                epoch: 0, accuracy: m.accuracy, finished: false, nTrain: m.nTrain, nValid: m.nValid });
         syncControls(m.settings);
         Object.assign(root.dataset, { model: m.model, epoch: '0', accuracy: String(m.accuracy), batches: '0' });
         error.textContent = ''; note.textContent = '';
         setState('idle');
-        highlight(['init'], `New random weights (std ${fmt(m.settings.std, 2)}): validation accuracy ${m.accuracy.toFixed(4)}, ` +
+        highlight(['init'], `Random starting weights (std ${fmt(m.settings.std, 2)}): validation accuracy ${m.accuracy.toFixed(4)}, ` +
           `about a coin toss. ${plain(m.nTrain)} training digits: ${m.batches} batches an epoch.`);
         redraw(true);
         return;
@@ -270,33 +273,48 @@ function mount(root) {
                                          (A.length > 1 ? `, from ${A[0][1].toFixed(4)} at the start.` : '.'));
   }
 
-  // The linear model's 784 weights as one 28x28 image; simple_net's 30 hidden units as 30 small ones
-  // (6 by 5, each on its own symmetric scale, flipped where the unit votes for a 7 so that red always means "a 3").
+  // Two pictures of the first layer's weights: as they are now, and what training added to them (now minus the random start).
+  // The linear model's 784 weights are one 28x28 image; simple_net's 30 hidden units are 30 small ones (6 by 5), each flipped
+  // where the unit votes for a 7, so that red always means "a 3". The weights: each unit on its own scale. What training added:
+  // one scale for all 30 units, so that a unit that hardly moved stays pale.
   function drawWeights() {
-    const W = state.weights;
+    const W = state.weights, W0 = state.w0;
     if (!W) return;
-    const units = W.length / N_PIXELS, cols = units === 1 ? 1 : 6, rows = Math.ceil(units / cols), gap = units === 1 ? 0 : 1;
+    const units = W.length / N_PIXELS, flip = u => state.w2 && state.w2[u] < 0;
+    const added = W0 && W0.length === W.length ? W.map((v, i) => v - W0[i]) : new Float32Array(W.length);
+    let most = 0;
+    for (let i = 0; i < added.length; i++) most = Math.max(most, Math.abs(added[i]));
+    paintUnits(wCanvas, W, units, flip);
+    paintUnits(dCanvas, added, units, flip, units === 1 ? undefined : most);
+    caption(units, state.epoch);
+  }
+  function paintUnits(canvas, W, units, flip, lim) {
+    const cols = units === 1 ? 1 : 6, rows = Math.ceil(units / cols), gap = units === 1 ? 0 : 1;
     const cw = cols * 28 + (cols - 1) * gap, ch = rows * 28 + (rows - 1) * gap;
-    if (wCanvas.width !== cw || wCanvas.height !== ch) { wCanvas.width = cw; wCanvas.height = ch; }
-    const ctx = wCanvas.getContext('2d');
+    if (canvas.width !== cw || canvas.height !== ch) { canvas.width = cw; canvas.height = ch; }
+    const ctx = canvas.getContext('2d');
     ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, cw, ch);
     for (let u = 0; u < units; u++) {
       let w = W.subarray(u * N_PIXELS, (u + 1) * N_PIXELS);
-      if (state.w2 && state.w2[u] < 0) w = w.map(v => -v);
+      if (flip(u)) w = w.map(v => -v);
       const img = ctx.createImageData(28, 28);
-      img.data.set(weightsToRGBA(w));
+      img.data.set(weightsToRGBA(w, lim));
       ctx.putImageData(img, (u % cols) * (28 + gap), Math.floor(u / cols) * (28 + gap));
     }
-    wCanvas.classList.toggle('dw-units-grid', units > 1);
-    caption(units, state.epoch);
+    canvas.classList.toggle('dw-units-grid', units > 1);
   }
   function caption(units, epoch) {
     const where = epoch ? `after ${epoch} epoch${epoch === 1 ? '' : 's'}` : 'as initialised';
-    const text = units === 1
-      ? `The linear model's 784 weights as a 28×28 image, ${where}: red pushes towards a 3, blue towards a 7, white is 0 (each picture on its own scale).`
-      : `simple_net's 30 hidden units, ${where}: each unit's 784 weights as a 28×28 image, red where it pushes towards a 3, blue towards a 7.`;
-    wCaption.textContent = text;
-    wCanvas.setAttribute('aria-label', text);
+    const [now, added] = units === 1
+      ? [`The linear model's 784 weights, ${where}, as a 28×28 image: red pushes towards a 3, blue towards a 7, white is 0.`,
+         `What training added, ${where}: the weights minus their random start. The border stays white: no training digit ` +
+         `has ink there, so no gradient reaches those weights.`]
+      : [`simple_net's 30 hidden units, ${where}: each unit's 784 weights as a 28×28 image, on its own scale, red where it pushes ` +
+         `towards a 3, blue towards a 7.`,
+         `What training added to each unit, ${where}: its weights minus their random start, all 30 on one scale, so that a unit ` +
+         `that hardly moved stays pale.`];
+    wCaption.textContent = now; wCanvas.setAttribute('aria-label', now);
+    dCaption.textContent = added; dCanvas.setAttribute('aria-label', added);
   }
   caption(1, 0);                                       // before the digits arrive, so that nothing moves when they do
 
@@ -331,10 +349,12 @@ const CSS = `
 .dw-check { display: inline-flex; align-items: center; gap: 0.4rem; min-height: 40px; }
 /* room for the longest status line, so that the page below does not move when the digits arrive */
 .dw-train .dw-status { min-height: 6em; }
-.dw-wfig { margin: 0.5rem 0; display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; }
-.dw-weights { width: 168px; max-width: 100%; image-rendering: pixelated; border: 1px solid #8c959f; flex: none; }
+.dw-wfigs { display: flex; flex-wrap: wrap; gap: 0.75rem 1.5rem; margin: 0.5rem 0; }
+.dw-wfig { margin: 0; flex: 1 1 168px; max-width: 100%; }
+.dw-wfig:has(.dw-units-grid) { flex-basis: 346px; }
+.dw-weights { display: block; width: 168px; max-width: 100%; image-rendering: pixelated; border: 1px solid #8c959f; }
 .dw-weights.dw-units-grid { width: 346px; }
-.dw-wfig figcaption { flex: 1 1 12rem; font-size: 0.9rem; }
+.dw-wfig figcaption { margin-top: 0.35rem; font-size: 0.9rem; }
 `;
 
 autoMount('train-live', root => {

@@ -233,3 +233,30 @@ test('worker: the usual settings never count as diverged, and training stops aft
     assert.equal(handle(st, { type: 'start' })[0].type, 'stopped');
   }
 });
+
+test('the two weight pictures: from std 1 the weights stay speckled and what training added is the template; from std 0.01 both are', () => {
+  // The template: ideal 3 minus ideal 7, the training digits' mean images (notebook 6's comparison, as a correlation).
+  const mean = label => {
+    const m = new Float64Array(T.N_PIXELS); let n = 0;
+    for (let r = 0; r < digits.train.n; r++) if (digits.train.y[r] === label) { n++; for (let i = 0; i < T.N_PIXELS; i++) m[i] += digits.train.x[r * T.N_PIXELS + i]; }
+    return m.map(v => v / n);
+  };
+  const ideal3 = mean(1), ideal7 = mean(0), template = ideal3.map((v, i) => v - ideal7[i]);
+  const corr = (a, b) => {
+    const n = a.length, ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
+    let ab = 0, aa = 0, bb = 0;
+    for (let i = 0; i < n; i++) { const x = a[i] - ma, y = b[i] - mb; ab += x * y; aa += x * x; bb += y * y; }
+    return ab / Math.sqrt(aa * bb);
+  };
+  const agreement = {};
+  for (const std of [1, 0.01]) {
+    const st = createSession(digits, { std });
+    const start = Float32Array.from(st.model.params[0].data);
+    handle(st, { type: 'start' });
+    while (st.epoch < 5) runChunk(st, { maxBatches: 8 });
+    const w = st.model.params[0].data;
+    agreement[std] = { weights: corr(w, template), added: corr(w.map((v, i) => v - start[i]), template), accuracy: st.accuracy };
+  }
+  assert.ok(agreement[1].weights < 0.3 && agreement[1].added > 0.8, JSON.stringify(agreement));
+  assert.ok(agreement[0.01].weights > 0.8 && agreement[0.01].accuracy > agreement[1].accuracy, JSON.stringify(agreement));
+});
