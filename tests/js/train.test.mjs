@@ -260,3 +260,19 @@ test('the two weight pictures: from std 1 the weights stay speckled and what tra
   assert.ok(agreement[1].weights < 0.3 && agreement[1].added > 0.8, JSON.stringify(agreement));
   assert.ok(agreement[0.01].weights > 0.8 && agreement[0.01].accuracy > agreement[1].accuracy, JSON.stringify(agreement));
 });
+
+test('worker: a stuck accuracy names its cause: a start too large (sigmoid flat), or a learning rate too small', () => {
+  const stuck = settings => {
+    const st = createSession(small);
+    handle(st, { type: 'settings', ...settings });
+    handle(st, { type: 'settings', epochs: 12 });
+    handle(st, { type: 'start' });
+    return untilIdle(st).filter(r => r.type === 'note' || r.type === 'diverged');
+  };
+  const [big] = stuck({ std: 100 });
+  assert.equal(big.type, 'note');
+  assert.match(big.message, /sigmoid is nearly flat for 100% of the validation digits.*init std of 100 is too large/);
+  const [slow] = stuck({ lr: 0.001 });
+  assert.match(slow.message, /learning rate of 0\.001 moves the weights very little/);
+  assert.doesNotMatch(slow.message, /init std/);
+});

@@ -11,7 +11,7 @@
 // Replies: 'ready', 'reset', 'settings', 'started', 'paused', 'progress' (batch losses and the weights),
 // 'batch' (what one step did), 'epoch' (validation accuracy), 'stopped', 'diverged', 'snapshot', 'error'.
 import { initLinear, initSimpleNet, BasicOptim, calc_grad, predict, mnist_loss, epochOrder, takeRows, validate_epoch,
-         sigmoid, generator, decodeDigits } from './train.js';
+         sigmoid, flat_share, generator, decodeDigits } from './train.js';
 import { fetchInflated } from './data.js';
 
 export const MODELS = {
@@ -202,10 +202,21 @@ function endEpoch(state) {
     out.push(divergedReply(state));
     return out;
   }
-  // Or as scores so large that sigmoid is flat there: the gradient vanishes and nothing moves any more.
+  // Or as an accuracy that no longer moves. Three causes, told apart by what the page changed and by the scores:
+  // a start so large that sigmoid is flat for most digits (notebook 6's flat_share), a first step that overshot
+  // into the same place, or a learning rate too small to move the weights.
   if (state.same >= STALLED - 1 && state.accuracy < 0.9) {
-    const lr = state.settings.lr, usual = MODELS[state.settings.model].lr;
-    if (lr > usual) {
+    const { lr, std, model } = state.settings, usual = MODELS[model].lr;
+    const flat = flat_share(predict(state.model, state.digits.valid.x));
+    if (std > MODELS[model].std && flat >= 0.5) {
+      if (!state.noted) {
+        state.noted = true;
+        out.push({ type: 'note', message: `For ${STALLED} epochs the validation accuracy has not moved from ${state.accuracy}: sigmoid is ` +
+                   `nearly flat for ${Math.round(100 * flat)}% of the validation digits, whose scores are so far from 0 that almost no ` +
+                   `gradient comes back (notebook 6 measures the same of the book's start). An init std of ${std} is too large: lower it ` +
+                   `and press Reset.` });
+      }
+    } else if (lr > usual) {
       state.running = false;
       state.diverged = { epoch: state.epoch, lr, reason: 'stalled',
         message: `Diverged: for ${STALLED} epochs the validation accuracy has not moved from ${state.accuracy}. The first steps at a learning rate ` +

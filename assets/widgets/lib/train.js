@@ -75,6 +75,14 @@ export function sigmoidGrad(x) {
   return e / ((1 + e) * (1 + e));
 }
 
+// Notebook 6's flat_share(scores): the share of scores where sigmoid is nearly flat, its slope s(1-s) below 0.01,
+// so that almost no gradient comes back through it.
+export function flat_share(scores) {
+  let flat = 0;
+  for (let i = 0; i < scores.length; i++) if (sigmoidGrad(scores[i]) < 0.01) flat++;
+  return flat / scores.length;
+}
+
 // digitlib.loss.mnist_loss(predictions, targets): mean of 1-sigmoid(p) for a 3, sigmoid(p) for a 7.
 export function mnist_loss(predictions, targets) {
   let s = 0;
