@@ -4,7 +4,8 @@
 //            <script type="module" src="../assets/widgets/relu-sum.js"></script>
 import { el, uid, slider, autoMount, fitCanvas, onWidth, fmt } from './lib/ui.js';
 import { Plot } from './lib/plot.js';
-import { TARGETS, linspace, curve, relu, mse, fitHeights } from './lib/relu.js';
+import { TARGETS, linspace, curve, relu, fitHeights } from './lib/relu.js';
+import { mse } from './lib/sgd.js';
 
 const XS = linspace(-2, 2, 200);          // where the fit error is measured, as in notebook 8
 const MAX_UNITS = 5;

@@ -3,7 +3,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { needsFixture, fixture, assertClose } from './helpers.mjs';
-import { curve, fitHeights, mse, linspace, reluSum, TARGETS } from '../../assets/widgets/lib/relu.js';
+import { curve, fitHeights, linspace, reluSum, TARGETS } from '../../assets/widgets/lib/relu.js';
+import { mse } from '../../assets/widgets/lib/sgd.js';
 
 test('a sum of hinges equals simple_net(1, k, 1) with those weights', { skip: needsFixture('relu.json') }, () => {
   const f = fixture('relu.json');

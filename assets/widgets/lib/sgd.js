@@ -75,19 +75,34 @@ export function criticalLr(time) {
   return 2 / lambda;
 }
 
-// The best possible fit (least squares, what notebook 4 gets from torch.linalg.lstsq):
-// {params, loss}, from the normal equations X^T X p = X^T y with X = [t**2, t, 1].
-export function bestFit(time, speed) {
-  const X = time.map(t => [t * t, t, 1]);
-  const A = [0, 1, 2].map(i => [0, 1, 2].map(j => X.reduce((s, r) => s + r[i] * r[j], 0)));
-  const b = [0, 1, 2].map(i => X.reduce((s, r, k) => s + r[i] * speed[k], 0));
-  for (let c = 0; c < 3; c++)                          // Gaussian elimination (A is well conditioned enough in float64)
-    for (let r = c + 1; r < 3; r++) {
-      const f = A[r][c] / A[c][c];
-      for (let k = c; k < 3; k++) A[r][k] -= f * A[c][k];
-      b[r] -= f * b[c];
+// Least squares (torch.linalg.lstsq): the coefficients p minimising the squared error of rows @ p against y,
+// from the normal equations (X^T X + ridge I) p = X^T y, solved by Gaussian elimination with partial pivoting.
+// A tiny `ridge` keeps them solvable when two columns coincide (notebook 8's hinges can).
+export function lstsq(rows, y, ridge = 0) {
+  const m = rows[0].length;
+  const M = Array.from({ length: m }, (_, i) => [
+    ...Array.from({ length: m }, (_, j) => rows.reduce((s, r) => s + r[i] * r[j], 0) + (i === j ? ridge : 0)),
+    rows.reduce((s, r, k) => s + r[i] * y[k], 0)]);
+  for (let c = 0; c < m; c++) {
+    let p = c;
+    for (let r = c + 1; r < m; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    for (let r = c + 1; r < m; r++) {
+      const f = M[r][c] / M[c][c];
+      for (let k = c; k <= m; k++) M[r][k] -= f * M[c][k];
     }
-  const p = [0, 0, 0];
-  for (let r = 2; r >= 0; r--) p[r] = (b[r] - A[r].slice(r + 1).reduce((s, a, k) => s + a * p[r + 1 + k], 0)) / A[r][r];
+  }
+  const x = new Array(m).fill(0);
+  for (let r = m - 1; r >= 0; r--) {
+    let s = M[r][m];
+    for (let k = r + 1; k < m; k++) s -= M[r][k] * x[k];
+    x[r] = s / M[r][r];
+  }
+  return x;
+}
+
+// The best possible fit of the quadratic (what notebook 4 gets from torch.linalg.lstsq): {params, loss}.
+export function bestFit(time, speed) {
+  const p = lstsq(time.map(t => [t * t, t, 1]), speed);
   return { params: p, loss: mse(quadratic(time, p), speed) };
 }
