@@ -69,7 +69,7 @@ async function mount(root) {
     drawLoss(loss, 'loss w² after each step');
     const end = path.at(-1), grows = Math.abs(end) > Math.abs(W0);
     const kind = lrv < 0.5 ? 'creeps towards the minimum from one side' : lrv === 0.5 ? 'jumps straight to the minimum'
-      : lrv < 1 ? 'zigzags across the minimum, closing in' : lrv === 1 ? 'bounces between −4 and 4 for ever' : 'zigzags outwards: it diverges';
+      : lrv < 1 ? 'zigzags across the minimum, closing in' : lrv === 1 ? `bounces between ${W0} and ${-W0} for ever` : 'zigzags outwards: it diverges';
     const text = `Learning rate ${fmt(lrv, 2)}, ${n} steps from w = ${W0}: w ends at ${fmt(end, 3)}, loss ${fmt(end * end, 3)}. The path ${kind}.`;
     status.textContent = text;
     pathCanvas.setAttribute('aria-label', `Parabola w squared with the path of gradient descent drawn on it. ${text}`);
