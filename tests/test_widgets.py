@@ -265,7 +265,7 @@ def test_train_live(browser, width):
     """train-live trains in a worker, from the mouse (1280 px) or the keyboard alone (375 px): accuracy passes 0.9, the weight
     image changes, the picture of what training added starts white and fills in everywhere but the never-inked corner, the
     live region speaks exactly once per epoch, Pause stops the curves, a batch size of 0 gets a clear message, "Step one
-    batch" walks through the steps, and "Draw with this model" changes the draw widget's model."""
+    batch" walks through the steps, "Draw with this model" changes the draw widget's model, and step 1 shows the init std in use."""
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
     d = _open(browser, width)
@@ -314,6 +314,8 @@ def test_train_live(browser, width):
     assert title.startswith(f'Linear model trained on this page ({epoch} epochs') and d.execute_script('return spoken.length') == epoch
     w.find_element('css selector', 'input[value=linear]').send_keys(Keys.ARROW_DOWN)          # the radios, by keyboard: simple_net
     WebDriverWait(d, 5).until(lambda _: attr('epoch') == '0' and _out(w, 'weights').get_attribute('width') == str(6*28 + 5))
+    step1 = w.find_element('css selector', 'li[data-step=init] code').text                  # step 1 as it runs: std 0.02
+    assert step1.startswith('w1 = init_params((28*28,30), std=0.02);') and step1.endswith('b2 = init_params(1, std=0.02)'), step1
     press('Step one batch')
     WebDriverWait(d, 5).until(lambda _: attr('batches') == '1' and 'simple_net' in _out(w, 'weights').get_attribute('aria-label'))
     w.find_element('css selector', 'input[type=range]').send_keys(Keys.END)                  # lr 10: it says it diverged

@@ -8,9 +8,16 @@ import { el, uid, slider, autoMount, fitCanvas, onWidth, fmt } from './lib/ui.js
 import { Plot } from './lib/plot.js';
 import { weightsToRGBA, N_PIXELS } from './lib/train.js';
 
+const NET_PREDICT = 'preds = simple_net(xb)';
+// Step 1 as notebook 6 (or 8) writes it, with the std: init_params's default of 1 is left out, as the book leaves it out.
+const initLine = (model, std) => {
+  const p = size => `init_params(${size}${std === 1 ? '' : `, std=${std}`})`;
+  return model === 'linear' ? `weights = ${p('(28*28,1)')}; bias = ${p(1)}`
+                            : `w1 = ${p('(28*28,30)')}; b1 = ${p(30)}; w2 = ${p('(30,1)')}; b2 = ${p(1)}`;
+};
 // The seven steps (the book's list), each with the Python line of notebook 6 (or 8) it runs.
 const STEPS = [
-  ['init', 'Initialise the weights', 'weights = init_params((28*28,1)); bias = init_params(1)'],
+  ['init', 'Initialise the weights', initLine('linear', 1)],
   ['predict', 'Predict', 'preds = model(xb)'],
   ['loss', 'Calculate the loss', 'loss = mnist_loss(preds, yb)'],
   ['grad', 'Calculate the gradients', 'loss.backward()'],
@@ -18,7 +25,6 @@ const STEPS = [
   ['repeat', 'Repeat', 'for xb,yb in dl: ...  (next batch, next epoch)'],
   ['stop', 'Stop', 'validate_epoch(model): stop when we choose'],
 ];
-const NET_LINES = { init: 'simple_net(): Linear(28*28,30), ReLU, Linear(30,1)', predict: 'preds = simple_net(xb)' };
 const LR = [-3, 1];          // the learning-rate slider: 10**-3 to 10, on a log scale
 const STD = [-3, 1];         // the init std slider, likewise
 const POS = 200;
@@ -190,8 +196,8 @@ function mount(root) {
     if (s || document.activeElement !== bs) bs.value = held.bs;
     shuffle.checked = held.shuffle;
     state.model = held.model;
-    stepItems.init.code.textContent = held.model === 'linear' ? STEPS[0][2] : NET_LINES.init;
-    stepItems.predict.code.textContent = held.model === 'linear' ? STEPS[1][2] : NET_LINES.predict;
+    stepItems.init.code.textContent = initLine(held.model, held.std);
+    stepItems.predict.code.textContent = held.model === 'linear' ? STEPS[1][2] : NET_PREDICT;
   }
 
   // ---- the steps: highlight some, or walk through one batch step by step
