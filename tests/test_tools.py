@@ -81,11 +81,13 @@ def test_check_sync(tmp_path):
 
 # ---------------------------------------------------------------- tools/colab.py
 def test_colab_tool(tmp_path):
-    "--check fails on a notebook without the badge and setup cells, --write adds them (front matter as a raw cell) and is idempotent."
+    "--check fails on a notebook without the badge and setup cells or with an empty widget container, --write fixes them (front matter as a raw cell) and is idempotent."
     (tmp_path/'notebooks').mkdir()
     shutil.copy(ROOT/'pyproject.toml', tmp_path)
     p = tmp_path/'notebooks/99_x.ipynb'
-    p.write_text(json.dumps(_notebook(('markdown', 'a', '---\ntitle: t\ndescription: d\n---'), ('code', 'e', '#| default_exp toy'), ('code', 'b', '1+1'))))
+    widget = '<div class="widget" data-widget="toy"></div>\n<script type="module" src="../assets/widgets/toy.js"></script>'
+    p.write_text(json.dumps(_notebook(('markdown', 'a', '---\ntitle: t\ndescription: d\n---'), ('code', 'e', '#| default_exp toy'), ('code', 'b', '1+1'),
+                                      ('markdown', 'w', widget))))
     tool = lambda a: run(sys.executable, str(ROOT/'tools/colab.py'), a, '--root', str(tmp_path))
     r = tool('--check'); assert r.returncode == 1 and 'notebooks/99_x.ipynb' in r.stdout
     assert tool('--write').returncode == 0
@@ -93,12 +95,15 @@ def test_colab_tool(tmp_path):
     assert tool('--check').returncode == 0
     tool('--write'); assert p.read_text() == once
     cells = json.loads(once)['cells']
-    assert [c['cell_type'] for c in cells] == ['raw', 'markdown', 'code', 'code', 'code'] and src(cells[0]) == '---\ntitle: t\ndescription: d\n---'
+    assert [c['cell_type'] for c in cells] == ['raw', 'markdown', 'code', 'code', 'code', 'markdown'] and src(cells[0]) == '---\ntitle: t\ndescription: d\n---'
     info = colab.repo_info(ROOT)
     assert f"github/{info['slug']}/blob/main/notebooks/99_x.ipynb" in src(cells[1]) and 'alt="Open in Colab"' in src(cells[1])
     assert '(A3_api.ipynb#digitlib-toy)' in src(cells[1]), "the badge links to the module's entry in the API reference"
     assert f"git+{info['url']}" in src(cells[2])
     exec(src(cells[2]), {})   # off Colab the setup cell does nothing, and must not fail
+    w = src(cells[5])   # the widget's container: a line for Colab and Jupyter, linking to the figure on the page's address on the site
+    assert w.startswith('<div class="widget" data-widget="toy" id="toy"><p class="widget-elsewhere">') and w.endswith('<script type="module" src="../assets/widgets/toy.js"></script>')
+    assert f'<a href="{info["site"]}/notebooks/x.html#toy">' in w and info['site'] == 'https://digitlib-course.github.io/digitlib'
 
 # ---------------------------------------------------------------- Quarto missing
 @pytest.mark.parametrize('target', ['site', 'preview'])

@@ -15,7 +15,8 @@ import pytest
 import torch
 
 import a11y_audit  # tools/a11y_audit.py
-from helpers import ROOT, markdown_of, widgets_site
+import colab  # tools/colab.py
+from helpers import ROOT, markdown_of, rel, widgets_site
 from js import fixtures  # tests/js/fixtures.py
 
 DATA = ROOT/'assets/widgets/data'
@@ -24,9 +25,11 @@ WHERE = {'broadcast': 'notebooks/03_broadcasting.ipynb', 'sgd-quadratic': 'noteb
          'relu-sum': 'notebooks/08_nonlinearity.ipynb', 'draw-digit': 'notebooks/10_recap.ipynb',
          'train-live': 'notebooks/06_optimizer.ipynb'}
 
-def snippet(name:str, prefix:str='../') -> str:
-    "The markdown that places widget `name` on a page (COMMON.md); the home page uses prefix ''."
-    return f'<div class="widget" data-widget="{name}"></div>\n<script type="module" src="{prefix}assets/widgets/{name}.js"></script>'
+def snippet(name:str, page:str|None=None) -> str:
+    """The markdown that places widget `name`: on the notebook `page` (its path from the root) its container as tools/colab.py
+    writes it (a line for Colab and Jupyter, a link to the page on the site), on the home page (None) an empty one; then its script."""
+    if page is None: return f'<div class="widget" data-widget="{name}"></div>\n<script type="module" src="assets/widgets/{name}.js"></script>'
+    return f'{colab.widget_source(name, page, colab.repo_info(ROOT))}\n<script type="module" src="../assets/widgets/{name}.js"></script>'
 
 def _json(name): return json.loads((DATA/name).read_text())
 
@@ -81,15 +84,15 @@ def test_broadcast_table_matches_torch_and_digitlib(case):
     else: assert tuple(torch.broadcast_shapes(*shapes)) == tuple(case['result']) == broadcast_shape(*shapes)
 
 def test_pages_place_widgets_with_the_exact_snippet():
-    "Every widget container on a page is the course's two-line snippet with the right path; each widget is on its notebook and the test page."
+    "Every widget container on a page is the course's snippet with the right paths; each widget is on its notebook and the test page."
     pages = {p: markdown_of(p) for p in [ROOT/'index.qmd', *sorted((ROOT/'notebooks').glob('*.ipynb'))]}
     for p, text in pages.items():
-        prefix = '' if p.name == 'index.qmd' else '../'
         for name in re.findall(r'data-widget="([^"]+)"', text):
             assert name in WHERE, f'{p.name}: unknown widget {name!r}'
-            assert snippet(name, prefix) in text, f'{p.name}: the {name} container is not followed by its script tag\n{snippet(name, prefix)}'
+            want = snippet(name, None if p.name == 'index.qmd' else rel(p))
+            assert want in text, f'{p.name}: the {name} container is not followed by its script tag\n{want}'
     test_page = (ROOT/'tests/widgets/index.html').read_text()
-    for name, page in WHERE.items(): assert snippet(name) in pages[ROOT/page] and snippet(name) in test_page, name
+    for name, page in WHERE.items(): assert snippet(name, page) in pages[ROOT/page] and snippet(name, page) in test_page, name
 
 # ---------------------------------------------------------------- 2. Node
 @pytest.mark.skipif(shutil.which('node') is None, reason="Node.js is not installed: the widgets' JavaScript tests need `node` (20 or later)")
@@ -329,13 +332,14 @@ def test_train_live(browser, width):
 @pytest.mark.skipif(bool(a11y_audit.tools_missing()), reason=f'{a11y_audit.tools_missing()}')
 @pytest.mark.parametrize('width', [1280, 375])
 def test_axe_and_no_sideways_scrolling(browser, width):
-    "tools/a11y_audit.py's check on the test page: no serious or critical axe violation, no sideways scrolling, no widget past the edge."
+    "tools/a11y_audit.py's check on the test page: no serious or critical axe violation, no sideways scrolling, no widget past the edge, no Colab line left."
     from selenium.webdriver.support.ui import WebDriverWait
     d = _open(browser, width)
     d.execute_script('arguments[0].scrollIntoView()', _widget(d, 'train-live'))   # train-live loads its digits when seen
     WebDriverWait(d, 20).until(lambda _: _widget(d, 'train-live').get_attribute('data-loaded') == 'true')
     inner = d.execute_script('return document.documentElement.clientWidth')
     for w in d.find_elements('css selector', '[data-widget]'): assert d.execute_script('return arguments[0].getBoundingClientRect().right', w) <= inner, w.get_attribute('data-widget')
+    assert not d.find_elements('css selector', '.widget-elsewhere'), "a figure did not replace its line for Colab and Jupyter"
     found = a11y_audit.audit_page(d, d.base_url, width, a11y_audit.find_axe().read_text(), load=False)
     bad = a11y_audit.failures([dict(page='widgets-test/index.html', width=width, **found)])
     assert not bad, '\n'.join(bad)

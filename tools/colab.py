@@ -1,4 +1,5 @@
-"""Give every course notebook the same three opening cells: front matter, Colab badge, Colab setup.
+"""Make every course notebook work where it is opened alone (Colab, Jupyter): the same three opening cells,
+front matter, Colab badge and Colab setup, and a stand-in for each interactive figure.
 
 1. The front matter as a *raw* cell (`---` YAML `---`), the form nbdev reads: it then names the page
    after the module (notebooks/02_tensors.ipynb -> notebooks/tensors.html), the address its links
@@ -8,12 +9,16 @@
    link to the notebook's entries in the API reference when the notebook exports a module.
 3. The Colab setup: one `#| hide` code cell, the same text in every notebook. On Colab it installs
    digitlib from the repository; anywhere else it does nothing.
+4. Each widget's container (`<div class="widget" data-widget="NAME">`) holds one line saying that the
+   figure runs on the course website, with a link to it on this notebook's page there. Colab and
+   Jupyter do not run the figure's script, so that line is all they show; on the site the stylesheet
+   hides it and the figure replaces it.
 
-The repository URL comes from pyproject.toml [project.urls] Repository, the branch from
-[tool.nbdev] branch (default "main").
+The repository URL comes from pyproject.toml [project.urls] Repository, the site's from [project.urls]
+Documentation, the branch from [tool.nbdev] branch (default "main").
 
 Usage (from the repository root):
-    python tools/colab.py --write [NOTEBOOK ...]   # fix the three cells
+    python tools/colab.py --write [NOTEBOOK ...]   # fix the three cells and the widget containers
     python tools/colab.py --check [NOTEBOOK ...]   # exit 1, listing the notebooks that need --write
 Without NOTEBOOK it handles every notebooks/*.ipynb and chapters/*.ipynb under --root.
 """
@@ -35,7 +40,9 @@ def repo_info(root:Path=ROOT) -> dict:
     m = re.fullmatch(r'https://github\.com/([^/]+)/([^/]+?)(?:\.git)?', url)
     if not m: raise ValueError(f"pyproject.toml [project.urls] Repository must be https://github.com/OWNER/REPO, got {url!r}")
     branch = pp.get('tool', {}).get('nbdev', {}).get('branch', 'main')
-    return dict(url=url, slug=f"{m[1]}/{m[2]}", branch=branch)
+    site = (pp.get('project', {}).get('urls', {}).get('Documentation') or '').rstrip('/')
+    if not site.startswith('https://'): raise ValueError(f"pyproject.toml [project.urls] Documentation must be the site's https URL, got {site!r}")
+    return dict(url=url, slug=f"{m[1]}/{m[2]}", branch=branch, site=site)
 
 
 def colab_url(rel_path:str, info:dict) -> str:
@@ -74,6 +81,22 @@ if 'google.colab' in sys.modules:
     print('Colab setup: installed digitlib from {info['url']}')"""
 
 
+WIDGET = re.compile(r'<div class="widget" data-widget="([\w-]+)"[^>]*>.*?</div>', re.S)
+
+
+def widget_source(name:str, rel_path:str, info:dict) -> str:
+    "Widget `name`'s container on the notebook at `rel_path`: on the site its script fills it; elsewhere it says where the figure is."
+    from nbdev.config import nbpath2html   # the site's name for the page: notebooks/06_optimizer.ipynb -> notebooks/optimizer.html
+    url = f"{info['site']}/{nbpath2html(Path(rel_path)).as_posix()}#{name}"
+    return (f'<div class="widget" data-widget="{name}" id="{name}"><p class="widget-elsewhere">This interactive figure runs on the '
+            f'course website, not in Colab or Jupyter: <a href="{url}">try it there</a>.</p></div>')
+
+
+def with_widgets(text:str, rel_path:str, info:dict) -> str:
+    "`text` with every widget container up to date."
+    return WIDGET.sub(lambda m: widget_source(m[1], rel_path, info), text)
+
+
 def has_front_matter(cell) -> bool: return cell['cell_type'] in ('markdown', 'raw') and _src(cell).lstrip().startswith('---')
 def is_badge(cell) -> bool: return cell['cell_type'] == 'markdown' and BADGE_SVG in _src(cell)
 def is_setup(cell) -> bool:
@@ -93,6 +116,8 @@ def problems(nb:dict, rel_path:str, info:dict) -> list:
     elif _src(cells[2]) != setup_source(info): out.append("Colab setup cell is out of date")
     n_badges, n_setups = sum(map(is_badge, cells)), sum(map(is_setup, cells))
     if n_badges > 1 or n_setups > 1: out.append(f"{n_badges} badge cells and {n_setups} setup cells (expected one each)")
+    stale = [m[1] for c in cells if c['cell_type'] == 'markdown' for m in WIDGET.finditer(_src(c)) if m[0] != widget_source(m[1], rel_path, info)]
+    if stale: out.append(f"widget container out of date: {', '.join(stale)}")
     return out
 
 
@@ -100,7 +125,7 @@ def _lines(text:str) -> list: return text.splitlines(keepends=True)
 
 
 def fix(nb:dict, rel_path:str, info:dict) -> dict:
-    "Return `nb` with a raw front matter, then exactly one up-to-date badge cell and setup cell."
+    "Return `nb` with a raw front matter, then exactly one up-to-date badge cell and setup cell, and its widget containers up to date."
     cells = nb['cells']
     if not cells or not has_front_matter(cells[0]): raise ValueError(f"{rel_path}: first cell is not a `---` front-matter cell")
     fm = cells[0]
@@ -108,6 +133,8 @@ def fix(nb:dict, rel_path:str, info:dict) -> dict:
         fm = {k: v for k, v in fm.items() if k not in ('attachments',)}
         fm['cell_type'] = 'raw'
     rest = [c for c in cells[1:] if not (is_badge(c) or is_setup(c))]
+    for c in rest:
+        if c['cell_type'] == 'markdown' and WIDGET.search(_src(c)): c['source'] = _lines(with_widgets(_src(c), rel_path, info))
     badge = dict(cell_type='markdown', id=BADGE_ID, metadata={}, source=_lines(badge_source(rel_path, info, default_exp(nb))))
     setup = dict(cell_type='code', execution_count=None, id=SETUP_ID, metadata={}, outputs=[], source=_lines(setup_source(info)))
     if nb.get('nbformat_minor', 0) < 5 and 'id' not in cells[0]:  # cell ids only exist from nbformat 4.5
@@ -127,7 +154,7 @@ def notebooks(root:Path) -> list:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     g = ap.add_mutually_exclusive_group(required=True)
-    g.add_argument('--write', action='store_true', help='fix the front matter, badge and setup cells')
+    g.add_argument('--write', action='store_true', help='fix the front matter, badge and setup cells and the widget containers')
     g.add_argument('--check', action='store_true', help='exit 1 if any notebook needs --write')
     ap.add_argument('--root', type=Path, default=ROOT, help='repository root (holds pyproject.toml)')
     ap.add_argument('paths', nargs='*', type=Path, help='notebooks (default: all under notebooks/ and chapters/)')

@@ -54,6 +54,7 @@ export function autoMount(name, mount) {
   for (const node of document.querySelectorAll(`[data-widget="${name}"]`)) {
     if (node.dataset.mounted) continue;
     node.dataset.mounted = 'true';
+    node.querySelector(':scope > .widget-elsewhere')?.remove();   // the line Colab and Jupyter show instead (tools/colab.py)
     try {
       const done = mount(node);
       if (done && typeof done.catch === 'function') done.catch(err => fail(node, err));
