@@ -28,8 +28,8 @@ def test_at_most_one_visible_test_fail(path):
 
 def test_notebook_1_shows_a_digit_early():
     "The first notebook opens with the data itself: an image output within its first 10 cells."
-    cells = nb(NBS/'01_data.ipynb')['cells'][:10]
-    assert any('image/png' in o.get('data', {}) for c in cells for o in c.get('outputs', [])), "no image in 01_data's first 10 cells"
+    cells = nb(NBS/'01_pixels.ipynb')['cells'][:10]
+    assert any('image/png' in o.get('data', {}) for c in cells for o in c.get('outputs', [])), "no image in 01_pixels's first 10 cells"
 
 @pytest.mark.parametrize('mod', sorted(p.stem for p in (ROOT/'digitlib').glob('*.py') if p.stem not in ('__init__', '_modidx')))
 def test_module_has_one_line_docstring(mod):

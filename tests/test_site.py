@@ -158,13 +158,18 @@ def test_colab_cells(page):
 
 # ---------------------------------------------------------------- nbdev processing and Quarto
 def test_proc_nbs(processed_site):
-    "Every page is processed, from a checkout under a dot-folder, without a warning (e.g. a cell mixing imports and code); hidden cells stay out."
+    """Every page is processed, from a checkout under a dot-folder, without a warning (e.g. a cell mixing imports and code), to a
+    file of its own on the site; hidden cells stay out."""
     proc = processed_site/'_proc'
     for f in ['_quarto.yml', 'nbdev.yml', 'repo.yml', 'assets/thumbnail.png', 'assets/styles.css', *map(rel, PAGES)]:
         assert (proc/f).exists(), f"_proc/{f} missing"
     for page in NOTEBOOKS:
         assert not any(src(c).lstrip().startswith('#| hide') for c in nb(proc/rel(page))['cells']), f"{rel(page)}: a #| hide cell survived"
     assert not any((proc/d).exists() for d in ('tests', 'digitlib', 'tools'))
+    files = {}                      # where Quarto writes each page: nbdev names a notebook's page (06_optimizer -> optimizer.html)
+    for page in PAGES: files.setdefault(page.parent/(front_matter(proc/rel(page)).get('output-file') or page.with_suffix('.html').name), []).append(rel(page))
+    same = [ps for ps in files.values() if len(ps) > 1]
+    assert not same, f"pages written to one file on the site, the last one rendered hiding the others: {same}"
     log = (processed_site/'proc.log').read_text()
     assert not re.search(r'warn', log, re.I), f"nbdev warned while processing (keep imports in cells of their own):\n{log[-3000:]}"
 
