@@ -66,7 +66,8 @@ def train_live_by_keyboard(site:Path, pages:list, width:int=375, past:float=0.97
     """Serve `site` on 127.0.0.1 and, on each of `pages` (paths under it) in headless Chromium at `width` px, drive the
     train-live widget from the keyboard alone: for each model, Space on its radio, Enter on Reset, Enter on Train, until the
     validation accuracy passes `past`, then Enter on Pause. Returns {page: {model: (accuracy, epoch, seconds)}}; raises
-    AssertionError naming the page and model that did not get there (it stopped, diverged, failed or ran out of time)."""
+    AssertionError naming the page and model that did not get there (it stopped, diverged, failed or ran out of time), or
+    a page whose figures did not replace their lines for Colab and Jupyter."""
     import tempfile, time
     import a11y_audit  # tools/a11y_audit.py
     from selenium.common.exceptions import TimeoutException
@@ -84,6 +85,7 @@ def train_live_by_keyboard(site:Path, pages:list, width:int=375, past:float=0.97
             d.execute_script('arguments[0].scrollIntoView()', w)      # it loads its digits when seen
             WebDriverWait(d, 30).until(lambda _: attr('loaded') == 'true' or attr('state') == 'failed')
             assert attr('loaded') == 'true', f"{page}: train-live did not load: {w.find_element('css selector', '[data-out=error]').text}"
+            assert not d.find_elements('css selector', '.widget-elsewhere'), f"{page}: a figure did not replace its line for Colab and Jupyter"
             for model in ('linear', 'simple_net'):
                 w.find_element('css selector', f'input[value={model}]').send_keys(Keys.SPACE)
                 button('Reset').send_keys(Keys.ENTER)
