@@ -97,7 +97,7 @@ function mount(root) {
   // ---- talking to the worker
   function start() {
     if (state.worker) return;
-    status.textContent = 'Loading 3,000 digits…';
+    status.textContent = 'Loading the training and validation digits…';
     state.worker = new Worker(new URL('./lib/train-worker.js', import.meta.url), { type: 'module' });
     state.worker.onmessage = e => receive(e.data);
     state.worker.onerror = e => { e.preventDefault?.(); fatal(`The training worker failed: ${e.message || 'it could not start'}.`); };
